@@ -1,0 +1,96 @@
+// The syntax tree both dialects share, and queries over it.
+//
+// A Directive keeps crossplane's fields (directive, line, args, includes?,
+// block?, comment?) so that tools written for crossplane can read it, and
+// adds exact positions. Lines and columns are 1-based; columns count UTF-16
+// code units (what JavaScript strings and SARIF count); offsets are 0-based.
+// End positions point just past the last character.
+
+export type Dialect = 'nginx' | 'apache';
+
+export interface Span {
+  line: number;
+  column: number;
+  endLine: number;
+  endColumn: number;
+  offset: number;
+  endOffset: number;
+}
+
+export interface Arg extends Span {
+  /** crossplane's value: quotes removed, `\` kept except before the enclosing quote. */
+  value: string;
+  /** The source text, quotes included. */
+  raw: string;
+  quoted: boolean;
+}
+
+export interface Directive extends Span {
+  directive: string;
+  args: string[];
+  includes?: number[];
+  block?: Directive[];
+  /** Comment text after `#`, for `directive: "#"`. */
+  comment?: string;
+  /** The same arguments as `args`, with positions. */
+  argNodes: Arg[];
+  /**
+   * Set on a comment that stood between a directive's arguments. crossplane
+   * lists such comments after the directive, with the directive's `line`;
+   * `commentLine` is where the `#` really is.
+   */
+  betweenArgs?: boolean;
+  commentLine?: number;
+}
+
+export interface ParseError {
+  file: string;
+  message: string;
+  line: number;
+  column: number;
+  /** How crossplane words it in its payload, when that differs from `message`. */
+  crossplaneMessage?: string;
+}
+
+export interface ParsedFile {
+  /** The name as the config (or the command line) spelled it. */
+  file: string;
+  /** Where it was read from, when that differs (see `sysroot`). */
+  path: string;
+  status: 'ok' | 'failed';
+  errors: ParseError[];
+  parsed: Directive[];
+}
+
+export interface ParseWarning {
+  file: string;
+  line: number;
+  column: number;
+  message: string;
+}
+
+export interface ParseResult {
+  status: 'ok' | 'failed';
+  errors: ParseError[];
+  config: ParsedFile[];
+  /** Problems that are not errors for nginx or crossplane, such as include cycles. */
+  warnings: ParseWarning[];
+}
+
+export function isComment(d: Directive): boolean {
+  return d.directive === '#';
+}
+
+/** Every directive in document order, depth first, without following includes. */
+export function* walk(nodes: readonly Directive[], parents: Directive[] = []): Generator<[Directive, Directive[]]> {
+  for (const node of nodes) {
+    yield [node, parents];
+    if (node.block) yield* walk(node.block, [...parents, node]);
+  }
+}
+
+export function directivesNamed(nodes: readonly Directive[], name: string): Directive[] {
+  const out: Directive[] = [];
+  for (const [d] of walk(nodes)) if (d.directive === name) out.push(d);
+  return out;
+}

@@ -1,0 +1,269 @@
+// The only importer of the generated parsers. Turns their output into the
+// located tree of model.ts, resolves nginx includes, and turns syntax errors
+// into ParseError records: a bad file never throws.
+import { parse as peggyNginx, SyntaxError as PeggySyntaxError } from '#grammar/nginx';
+import type { Arg, Directive, ParseError, ParsedFile, ParseResult, ParseWarning } from './model.js';
+import { nodeHost, type Host } from './host.js';
+
+export interface NginxParseOptions {
+  /** Keep `#` comments as `{directive: "#"}` nodes (crossplane --include-comments). */
+  comments?: boolean;
+  /** Do not follow `include` (crossplane --single-file). */
+  singleFile?: boolean;
+  /** Directory that relative include paths resolve against (nginx -p); default: the main file's directory. */
+  prefix?: string;
+  /** Directory that absolute include paths are looked up under, e.g. a checked-out /etc. */
+  sysroot?: string;
+  host?: Host;
+}
+
+/** Offsets at which each line starts; lines end at LF only, as nginx counts them. */
+export function lineStarts(text: string): number[] {
+  const starts = [0];
+  for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) starts.push(i + 1);
+  return starts;
+}
+
+/** 1-based line and UTF-16 column of an offset. */
+export function position(starts: readonly number[], offset: number): { line: number; column: number } {
+  let lo = 0;
+  let hi = starts.length - 1;
+  while (lo < hi) {
+    const mid = (lo + hi + 1) >> 1;
+    if (starts[mid]! <= offset) lo = mid;
+    else hi = mid - 1;
+  }
+  return { line: lo + 1, column: offset - starts[lo]! + 1 };
+}
+
+function locate(span: Arg | Directive, starts: readonly number[]): void {
+  const start = position(starts, span.offset);
+  const end = position(starts, span.endOffset);
+  span.line = start.line;
+  span.column = start.column;
+  span.endLine = end.line;
+  span.endColumn = end.column;
+}
+
+// crossplane drops the parentheses around `if` conditions: "(" from the first
+// argument and ")" from the last, and any argument they leave empty.
+function stripIfParens(d: Directive, text: string): void {
+  const { args, argNodes } = d;
+  if (args.length === 0 || !args[0]!.startsWith('(') || !args[args.length - 1]!.endsWith(')')) return;
+  const first = argNodes[0]!;
+  const last = argNodes[argNodes.length - 1]!;
+  const head = args[0]!.slice(1);
+  first.value = args[0] = head.trimStart();
+  if (!first.quoted) first.offset += 1 + head.length - first.value.length;
+  const tail = args[args.length - 1]!.slice(0, -1);
+  last.value = args[args.length - 1] = tail.trimEnd();
+  if (!last.quoted) last.endOffset -= 1 + tail.length - last.value.length;
+  for (const a of [first, last]) if (!a.quoted) a.raw = text.slice(a.offset, a.endOffset);
+  const from = args[0] === '' ? 1 : 0;
+  const to = args.length - (args[args.length - 1] === '' && args.length > from ? 1 : 0);
+  d.args = args.slice(from, to);
+  d.argNodes = argNodes.slice(from, to);
+}
+
+function finish(nodes: Directive[], text: string, starts: readonly number[], comments: boolean): Directive[] {
+  const out: Directive[] = [];
+  let owner: Directive | undefined;
+  for (const node of nodes) {
+    locate(node, starts);
+    if (node.directive === '#' && node.comment !== undefined) {
+      if (node.betweenArgs && owner) {
+        node.commentLine = node.line;
+        node.line = owner.line;
+        out.push(node);
+      } else if (comments) {
+        delete node.betweenArgs;
+        out.push(node);
+      }
+      continue;
+    }
+    owner = node;
+    for (const a of node.argNodes) locate(a, starts);
+    if (node.directive === 'if') {
+      stripIfParens(node, text);
+      for (const a of node.argNodes) locate(a, starts);
+    }
+    if (node.block) node.block = finish(node.block, text, starts, comments);
+    out.push(node);
+  }
+  return out;
+}
+
+function syntaxError(file: string, text: string, starts: readonly number[], e: unknown): ParseError {
+  if (e instanceof PeggySyntaxError) {
+    const offset = e.location.start.offset;
+    const { line, column } = position(starts, offset);
+    // error() in the grammar words every message; a bare Peggy failure should
+    // not happen, but if it does it still gets nginx's shape.
+    const message = e.expected === null ? e.message : offset >= text.length
+      ? 'unexpected end of file, expecting ";" or "}"'
+      : `unexpected ${JSON.stringify(text[offset])}`;
+    return { file, message, line, column };
+  }
+  if (e instanceof RangeError) {
+    return { file, message: 'blocks are nested too deeply to parse', line: 1, column: 1 };
+  }
+  throw e;
+}
+
+/** Parses one file's text. Never throws for bad input: errors come back as records. */
+export function parseNginxText(
+  text: string,
+  file: string,
+  comments = false,
+): { parsed: Directive[]; errors: ParseError[] } {
+  const starts = lineStarts(text);
+  try {
+    const raw = peggyNginx(text, { grammarSource: file }) as Directive[];
+    return { parsed: finish(raw, text, starts, comments), errors: [] };
+  } catch (e) {
+    return { parsed: [], errors: [syntaxError(file, text, starts, e)] };
+  }
+}
+
+const ERRNO: Record<string, [number, string]> = {
+  ENOENT: [2, 'No such file or directory'],
+  EACCES: [13, 'Permission denied'],
+  EISDIR: [21, 'Is a directory'],
+  ENOTDIR: [20, 'Not a directory'],
+  ELOOP: [40, 'Too many levels of symbolic links'],
+};
+
+function openError(file: string, line: number, column: number, name: string, code: string): ParseError {
+  const [errno, text] = ERRNO[code] ?? [5, 'Input/output error'];
+  return {
+    file,
+    line,
+    column,
+    message: `open() "${name}" failed (${errno}: ${text})`,
+    crossplaneMessage: `[Errno ${errno}] ${text}: '${name}'`,
+  };
+}
+
+/** os.path.join, which crossplane uses to name included files. */
+export function joinPath(dir: string, name: string): string {
+  if (name.startsWith('/') || dir === '') return name;
+  return dir.endsWith('/') ? dir + name : `${dir}/${name}`;
+}
+
+function dirname(file: string): string {
+  const i = file.lastIndexOf('/');
+  return i < 0 ? '' : i === 0 ? '/' : file.slice(0, i);
+}
+
+const GLOB_MAGIC = /[*?[]/;
+
+/**
+ * Parses a main config and, unless `singleFile`, every file it includes, in
+ * crossplane's order: each file once, in the order first included, with
+ * `includes` holding indexes into `config`.
+ */
+export function parseNginx(file: string, options: NginxParseOptions = {}): ParseResult {
+  const host = options.host ?? nodeHost;
+  const configDir = options.prefix ?? dirname(file);
+  const sysroot = options.sysroot;
+  const config: ParsedFile[] = [];
+  const indexOf = new Map<string, number>();
+  const edges: Array<Array<[Directive, number]>> = [];
+
+  const diskPath = (name: string): string =>
+    sysroot !== undefined && name.startsWith('/') ? joinPath(sysroot, name.slice(1)) : name;
+  const add = (name: string): number => {
+    let i = indexOf.get(name);
+    if (i === undefined) {
+      i = config.length;
+      indexOf.set(name, i);
+      config.push({ file: name, path: diskPath(name), status: 'ok', errors: [], parsed: [] });
+      edges.push([]);
+    }
+    return i;
+  };
+
+  const resolve = (pattern: string): string[] => {
+    const absolute = pattern.startsWith('/');
+    const dir = absolute ? (sysroot ?? '/') : configDir === '' ? '.' : configDir;
+    const rel = absolute ? pattern.replace(/^\/+/, '') : pattern;
+    return host.glob(rel, dir).map((m) => (absolute ? `/${m}` : joinPath(configDir, m)));
+  };
+
+  add(file);
+  for (let i = 0; i < config.length; i++) {
+    const entry = config[i]!;
+    let text: string;
+    try {
+      text = host.readFile(entry.path);
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code ?? 'EIO';
+      entry.errors.push(openError(entry.file, 1, 1, entry.file, code));
+      entry.status = 'failed';
+      continue;
+    }
+    const { parsed, errors } = parseNginxText(text, entry.file, options.comments ?? false);
+    entry.parsed = parsed;
+    entry.errors.push(...errors);
+    if (options.singleFile) continue;
+    for (const d of includeDirectives(parsed)) {
+      const pattern = d.args[0]!;
+      const targets: number[] = [];
+      if (GLOB_MAGIC.test(pattern)) {
+        for (const name of resolve(pattern)) targets.push(add(name));
+      } else {
+        const name = joinPath(configDir, pattern);
+        const status = host.check(diskPath(name));
+        if (status === 'ok') targets.push(add(name));
+        else entry.errors.push(openError(entry.file, d.line, d.column, name, status));
+      }
+      d.includes = targets;
+      for (const t of targets) edges[i]!.push([d, t]);
+    }
+  }
+
+  for (const entry of config) if (entry.errors.length > 0) entry.status = 'failed';
+  const errors = config.flatMap((c) => c.errors);
+  return {
+    status: errors.length > 0 ? 'failed' : 'ok',
+    errors,
+    config,
+    warnings: options.singleFile ? [] : includeCycles(config, edges),
+  };
+}
+
+function* includeDirectives(nodes: readonly Directive[]): Generator<Directive> {
+  for (const d of nodes) {
+    if (d.directive === 'include' && d.args.length > 0) yield d;
+    if (d.block) yield* includeDirectives(d.block);
+  }
+}
+
+// An include that reaches a file already being included is a cycle: nginx
+// would read the files again and again. Each such include is reported once.
+function includeCycles(config: ParsedFile[], edges: Array<Array<[Directive, number]>>): ParseWarning[] {
+  const warnings: ParseWarning[] = [];
+  const state = new Uint8Array(config.length); // 0 new, 1 on the stack, 2 done
+  const stack: number[] = [];
+  const visit = (i: number): void => {
+    state[i] = 1;
+    stack.push(i);
+    for (const [d, t] of edges[i]!) {
+      if (state[t] === 1) {
+        const loop = [...stack.slice(stack.indexOf(t)), t].map((k) => config[k]!.file);
+        warnings.push({
+          file: config[i]!.file,
+          line: d.line,
+          column: d.column,
+          message: `include cycle: ${loop.join(' -> ')}; nginx would include these files without end`,
+        });
+      } else if (state[t] === 0) {
+        visit(t);
+      }
+    }
+    stack.pop();
+    state[i] = 2;
+  };
+  if (config.length > 0) visit(0);
+  return warnings;
+}
