@@ -110,6 +110,10 @@ function syntaxError(file: string, text: string, starts: readonly number[], e: u
   throw e;
 }
 
+// Directives whose blocks nginx reads with the directive's own handler
+// (cf->handler in ngx_conf_parse): a "{" inside them is `unexpected "{"`.
+const HANDLER_BLOCKS = new Set(['types', 'map', 'geo', 'split_clients', 'charset_map']);
+
 /** Parses one file's text. Never throws for bad input: errors come back as records. */
 export function parseNginxText(
   text: string,
@@ -118,7 +122,7 @@ export function parseNginxText(
 ): { parsed: Directive[]; errors: ParseError[] } {
   const starts = lineStarts(text);
   try {
-    const raw = peggyNginx(text, { grammarSource: file }) as Directive[];
+    const raw = peggyNginx(text, { grammarSource: file, handlerBlocks: HANDLER_BLOCKS }) as Directive[];
     return { parsed: finish(raw, text, starts, comments), errors: [] };
   } catch (e) {
     return { parsed: [], errors: [syntaxError(file, text, starts, e)] };
