@@ -75,14 +75,19 @@ export function main(argv: string[]): number {
     const files = positionals.slice(1);
     if (files.length === 0) throw new UsageError('parse needs at least one FILE');
     const indent = indentOf(values.indent);
-    let failed = false;
+    let status = 0;
     for (const file of files) {
       const result = parseNginx(file, parseOptions);
-      failed ||= result.status === 'failed';
+      if (result.status === 'failed') status = Math.max(status, 1);
+      const unreadable = result.config[0]!.errors.find((e) => e.kind === 'read');
+      if (unreadable) {
+        process.stderr.write(`verblint: cannot read ${file}: ${unreadable.message}\n`);
+        status = 2;
+      }
       process.stdout.write(`${pythonJson(crossplanePayload(result, { positions: values.positions ?? false }), indent)}\n`);
       for (const w of result.warnings) process.stderr.write(`${w.file}:${w.line}:${w.column}: warning: ${w.message}\n`);
     }
-    return failed ? 1 : 0;
+    return status;
   }
 
   const paths = positionals.length > 0 ? positionals : ['nginx.conf'];

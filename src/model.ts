@@ -44,6 +44,8 @@ export interface Directive extends Span {
 }
 
 export interface ParseError {
+  /** syntax: the text; include: an include names a file that cannot be opened; read: this file cannot be read. */
+  kind: 'syntax' | 'include' | 'read';
   file: string;
   message: string;
   line: number;

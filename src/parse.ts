@@ -102,10 +102,10 @@ function syntaxError(file: string, text: string, starts: readonly number[], e: u
     const message = e.expected === null ? e.message : offset >= text.length
       ? 'unexpected end of file, expecting ";" or "}"'
       : `unexpected ${JSON.stringify(text[offset])}`;
-    return { file, message, line, column };
+    return { kind: 'syntax', file, message, line, column };
   }
   if (e instanceof RangeError) {
-    return { file, message: 'blocks are nested too deeply to parse', line: 1, column: 1 };
+    return { kind: 'syntax', file, message: 'blocks are nested too deeply to parse', line: 1, column: 1 };
   }
   throw e;
 }
@@ -137,9 +137,10 @@ const ERRNO: Record<string, [number, string]> = {
   ELOOP: [40, 'Too many levels of symbolic links'],
 };
 
-function openError(file: string, line: number, column: number, name: string, code: string): ParseError {
+function openError(kind: 'include' | 'read', file: string, line: number, column: number, name: string, code: string): ParseError {
   const [errno, text] = ERRNO[code] ?? [5, 'Input/output error'];
   return {
+    kind,
     file,
     line,
     column,
@@ -202,7 +203,7 @@ export function parseNginx(file: string, options: NginxParseOptions = {}): Parse
       text = host.readFile(entry.path);
     } catch (e) {
       const code = (e as NodeJS.ErrnoException).code ?? 'EIO';
-      entry.errors.push(openError(entry.file, 1, 1, entry.file, code));
+      entry.errors.push(openError('read', entry.file, 1, 1, entry.file, code));
       entry.status = 'failed';
       continue;
     }
@@ -219,7 +220,7 @@ export function parseNginx(file: string, options: NginxParseOptions = {}): Parse
         const name = joinPath(configDir, pattern);
         const status = host.check(diskPath(name));
         if (status === 'ok') targets.push(add(name));
-        else entry.errors.push(openError(entry.file, d.line, d.column, name, status));
+        else entry.errors.push(openError('include', entry.file, d.line, d.column, name, status));
       }
       d.includes = targets;
       for (const t of targets) edges[i]!.push([d, t]);

@@ -39,7 +39,7 @@ const CASES: Case[] = [
 describe('nginx syntax errors', () => {
   it.each(CASES)('$name', ({ config, message, line, column }) => {
     const { parsed, errors } = parseNginxText(config, 'nginx.conf');
-    expect(errors).toEqual([{ file: 'nginx.conf', message, line, column }]);
+    expect(errors).toEqual([{ kind: 'syntax', file: 'nginx.conf', message, line, column }]);
     expect(parsed).toEqual([]);
   });
 
