@@ -105,7 +105,8 @@ function syntaxError(file: string, text: string, starts: readonly number[], e: u
     return { kind: 'syntax', file, message, line, column };
   }
   if (e instanceof RangeError) {
-    return { kind: 'syntax', file, message: 'blocks are nested too deeply to parse', line: 1, column: 1 };
+    // Only a Lua body with braces nested thousands deep gets here.
+    return { kind: 'syntax', file, message: 'too deeply nested to parse', line: 1, column: 1 };
   }
   throw e;
 }
@@ -113,6 +114,9 @@ function syntaxError(file: string, text: string, starts: readonly number[], e: u
 // Directives whose blocks nginx reads with the directive's own handler
 // (cf->handler in ngx_conf_parse): a "{" inside them is `unexpected "{"`.
 const HANDLER_BLOCKS = new Set(['types', 'map', 'geo', 'split_clients', 'charset_map']);
+
+/** How deep blocks may nest before the parser stops with a located error instead of exhausting the stack. */
+export const MAX_DEPTH = 1000;
 
 /** Parses one file's text. Never throws for bad input: errors come back as records. */
 export function parseNginxText(
@@ -122,7 +126,7 @@ export function parseNginxText(
 ): { parsed: Directive[]; errors: ParseError[] } {
   const starts = lineStarts(text);
   try {
-    const raw = peggyNginx(text, { grammarSource: file, handlerBlocks: HANDLER_BLOCKS }) as Directive[];
+    const raw = peggyNginx(text, { grammarSource: file, handlerBlocks: HANDLER_BLOCKS, maxDepth: MAX_DEPTH }) as Directive[];
     return { parsed: finish(raw, text, starts, comments), errors: [] };
   } catch (e) {
     return { parsed: [], errors: [syntaxError(file, text, starts, e)] };

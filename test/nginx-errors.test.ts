@@ -2,7 +2,7 @@
 // same message and line from a real `nginx -t`.
 import { describe, expect, it } from 'vitest';
 import { crossplanePayload } from '../src/crossplane.js';
-import { parseNginx, parseNginxText } from '../src/parse.js';
+import { MAX_DEPTH, parseNginx, parseNginxText } from '../src/parse.js';
 import { nginxTest } from './helpers/nginx.js';
 
 interface Case {
@@ -45,6 +45,17 @@ describe('nginx syntax errors', () => {
 
   it.each(CASES.filter((c) => c.checkWithNginx !== false))('agrees with nginx -t: $name', ({ config, message, line }) => {
     expect(nginxTest(config)).toEqual({ ok: false, message, line });
+  });
+
+  it('parses blocks nested MAX_DEPTH deep, and stops with a located error one deeper', () => {
+    const nest = (n: number) => 'location / {\n'.repeat(n) + '}\n'.repeat(n);
+    const ok = parseNginxText(nest(MAX_DEPTH), 'deep.conf');
+    expect(ok.errors).toEqual([]);
+    expect(ok.parsed).toHaveLength(1);
+    const { errors } = parseNginxText(nest(MAX_DEPTH + 1), 'deep.conf');
+    expect(errors).toEqual([
+      { kind: 'syntax', file: 'deep.conf', message: `blocks are nested more than ${MAX_DEPTH} deep`, line: MAX_DEPTH + 1, column: 12 },
+    ]);
   });
 
   it('accepts what nginx accepts around the error cases', () => {
