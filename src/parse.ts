@@ -36,13 +36,37 @@ export function position(starts: readonly number[], offset: number): { line: num
   return { line: lo + 1, column: offset - starts[lo]! + 1 };
 }
 
-function locate(span: Arg | Directive, starts: readonly number[]): void {
-  const start = position(starts, span.offset);
-  const end = position(starts, span.endOffset);
-  span.line = start.line;
-  span.column = start.column;
-  span.endLine = end.line;
-  span.endColumn = end.column;
+// Turns offsets into lines and columns. Nodes are located in document order,
+// so a cursor that steps from the last answer is cheaper than a search.
+class Locator {
+  private line = 0;
+  constructor(private readonly starts: readonly number[]) {}
+
+  private seek(offset: number): number {
+    const starts = this.starts;
+    let i = this.line;
+    while (i + 1 < starts.length && starts[i + 1]! <= offset) i++;
+    while (starts[i]! > offset) i--;
+    this.line = i;
+    return i;
+  }
+
+  start(span: Arg | Directive): void {
+    const i = this.seek(span.offset);
+    span.line = i + 1;
+    span.column = span.offset - this.starts[i]! + 1;
+  }
+
+  end(span: Arg | Directive): void {
+    const i = this.seek(span.endOffset);
+    span.endLine = i + 1;
+    span.endColumn = span.endOffset - this.starts[i]! + 1;
+  }
+
+  locate(span: Arg | Directive): void {
+    this.start(span);
+    this.end(span);
+  }
 }
 
 // crossplane drops the parentheses around `if` conditions: "(" from the first
@@ -65,12 +89,12 @@ function stripIfParens(d: Directive, text: string): void {
   d.argNodes = argNodes.slice(from, to);
 }
 
-function finish(nodes: Directive[], text: string, starts: readonly number[], comments: boolean): Directive[] {
+function finish(nodes: Directive[], text: string, at: Locator, comments: boolean): Directive[] {
   const out: Directive[] = [];
   let owner: Directive | undefined;
   for (const node of nodes) {
-    locate(node, starts);
     if (node.directive === '#' && node.comment !== undefined) {
+      at.locate(node);
       if (node.betweenArgs && owner) {
         node.commentLine = node.line;
         node.line = owner.line;
@@ -82,12 +106,12 @@ function finish(nodes: Directive[], text: string, starts: readonly number[], com
       continue;
     }
     owner = node;
-    for (const a of node.argNodes) locate(a, starts);
-    if (node.directive === 'if') {
-      stripIfParens(node, text);
-      for (const a of node.argNodes) locate(a, starts);
-    }
-    if (node.block) node.block = finish(node.block, text, starts, comments);
+    if (node.directive === 'if') stripIfParens(node, text);
+    // The start, the arguments, the children, then the end: document order.
+    at.start(node);
+    for (const a of node.argNodes) at.locate(a);
+    if (node.block) node.block = finish(node.block, text, at, comments);
+    at.end(node);
     out.push(node);
   }
   return out;
@@ -127,7 +151,7 @@ export function parseNginxText(
   const starts = lineStarts(text);
   try {
     const raw = peggyNginx(text, { grammarSource: file, handlerBlocks: HANDLER_BLOCKS, maxDepth: MAX_DEPTH }) as Directive[];
-    return { parsed: finish(raw, text, starts, comments), errors: [] };
+    return { parsed: finish(raw, text, new Locator(starts), comments), errors: [] };
   } catch (e) {
     return { parsed: [], errors: [syntaxError(file, text, starts, e)] };
   }
