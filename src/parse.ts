@@ -100,7 +100,6 @@ function finish(nodes: Directive[], text: string, at: Locator, comments: boolean
         node.line = owner.line;
         out.push(node);
       } else if (comments) {
-        delete node.betweenArgs;
         out.push(node);
       }
       continue;
