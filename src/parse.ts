@@ -24,18 +24,6 @@ export function lineStarts(text: string): number[] {
   return starts;
 }
 
-/** 1-based line and UTF-16 column of an offset. */
-export function position(starts: readonly number[], offset: number): { line: number; column: number } {
-  let lo = 0;
-  let hi = starts.length - 1;
-  while (lo < hi) {
-    const mid = (lo + hi + 1) >> 1;
-    if (starts[mid]! <= offset) lo = mid;
-    else hi = mid - 1;
-  }
-  return { line: lo + 1, column: offset - starts[lo]! + 1 };
-}
-
 // Turns offsets into lines and columns. Nodes are located in document order,
 // so a cursor that steps from the last answer is cheaper than a search.
 class Locator {
@@ -66,6 +54,12 @@ class Locator {
   locate(span: Arg | Directive): void {
     this.start(span);
     this.end(span);
+  }
+
+  /** 1-based line and UTF-16 column of an offset. */
+  at(offset: number): { line: number; column: number } {
+    const i = this.seek(offset);
+    return { line: i + 1, column: offset - this.starts[i]! + 1 };
   }
 }
 
@@ -116,10 +110,10 @@ function finish(nodes: Directive[], text: string, at: Locator, comments: boolean
   return out;
 }
 
-function syntaxError(file: string, text: string, starts: readonly number[], e: unknown): ParseError {
+function syntaxError(file: string, text: string, e: unknown): ParseError {
   if (e instanceof PeggySyntaxError) {
     const offset = e.location.start.offset;
-    const { line, column } = position(starts, offset);
+    const { line, column } = new Locator(lineStarts(text)).at(offset);
     // error() in the grammar words every message; a bare Peggy failure should
     // not happen, but if it does it still gets nginx's shape.
     const message = e.expected === null ? e.message : offset >= text.length
@@ -147,12 +141,11 @@ export function parseNginxText(
   file: string,
   comments = false,
 ): { parsed: Directive[]; errors: ParseError[] } {
-  const starts = lineStarts(text);
   try {
     const raw = peggyNginx(text, { grammarSource: file, handlerBlocks: HANDLER_BLOCKS, maxDepth: MAX_DEPTH }) as Directive[];
-    return { parsed: finish(raw, text, new Locator(starts), comments), errors: [] };
+    return { parsed: finish(raw, text, new Locator(lineStarts(text)), comments), errors: [] };
   } catch (e) {
-    return { parsed: [], errors: [syntaxError(file, text, starts, e)] };
+    return { parsed: [], errors: [syntaxError(file, text, e)] };
   }
 }
 
