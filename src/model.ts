@@ -9,6 +9,8 @@
 export type Dialect = 'nginx' | 'apache';
 
 export interface Span {
+  /** The file, named as in ParsedFile.file. */
+  file: string;
   line: number;
   column: number;
   endLine: number;
@@ -50,6 +52,8 @@ export interface ParseError {
   message: string;
   line: number;
   column: number;
+  endLine?: number;
+  endColumn?: number;
   /** How crossplane words it in its payload, when that differs from `message`. */
   crossplaneMessage?: string;
 }
@@ -62,6 +66,8 @@ export interface ParsedFile {
   status: 'ok' | 'failed';
   errors: ParseError[];
   parsed: Directive[];
+  /** How many lines the file has (0 when it could not be read). */
+  lines: number;
 }
 
 export interface ParseWarning {
@@ -83,7 +89,7 @@ export function isComment(d: Directive): boolean {
   return d.directive === '#';
 }
 
-/** Every directive in document order, depth first, without following includes. */
+/** Every node (comments too) in document order, depth first, with its enclosing blocks, without following includes. */
 export function* walk(nodes: readonly Directive[], parents: Directive[] = []): Generator<[Directive, Directive[]]> {
   for (const node of nodes) {
     yield [node, parents];
@@ -91,8 +97,17 @@ export function* walk(nodes: readonly Directive[], parents: Directive[] = []): G
   }
 }
 
+/** Every directive (no comments) in document order, without following includes. */
+export function* directives(nodes: readonly Directive[]): Generator<Directive> {
+  for (const node of nodes) {
+    if (node.directive === '#') continue;
+    yield node;
+    if (node.block) yield* directives(node.block);
+  }
+}
+
 export function directivesNamed(nodes: readonly Directive[], name: string): Directive[] {
   const out: Directive[] = [];
-  for (const [d] of walk(nodes)) if (d.directive === name) out.push(d);
+  for (const d of directives(nodes)) if (d.directive === name) out.push(d);
   return out;
 }

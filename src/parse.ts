@@ -110,15 +110,15 @@ function finish(nodes: Directive[], text: string, at: Locator, comments: boolean
   return out;
 }
 
-function syntaxError(file: string, text: string, e: unknown): ParseError {
+function syntaxError(file: string, e: unknown, at: Locator, length: number): ParseError {
   if (e instanceof PeggySyntaxError) {
     const offset = e.location.start.offset;
-    const { line, column } = new Locator(lineStarts(text)).at(offset);
+    const { line, column } = at.at(offset);
     // error() in the grammar words every message; a bare Peggy failure should
     // not happen, but if it does it still gets nginx's shape.
-    const message = e.expected === null ? e.message : offset >= text.length
+    const message = e.expected === null ? e.message : offset >= length
       ? 'unexpected end of file, expecting ";" or "}"'
-      : `unexpected ${JSON.stringify(text[offset])}`;
+      : `unexpected ${JSON.stringify(e.found)}`;
     return { kind: 'syntax', file, message, line, column };
   }
   if (e instanceof RangeError) {
@@ -140,12 +140,13 @@ export function parseNginxText(
   text: string,
   file: string,
   comments = false,
-): { parsed: Directive[]; errors: ParseError[] } {
+): { parsed: Directive[]; errors: ParseError[]; lines: number } {
+  const starts = lineStarts(text);
   try {
     const raw = peggyNginx(text, { grammarSource: file, handlerBlocks: HANDLER_BLOCKS, maxDepth: MAX_DEPTH }) as Directive[];
-    return { parsed: finish(raw, text, new Locator(lineStarts(text)), comments), errors: [] };
+    return { parsed: finish(raw, text, new Locator(starts), comments), errors: [], lines: starts.length };
   } catch (e) {
-    return { parsed: [], errors: [syntaxError(file, text, e)] };
+    return { parsed: [], errors: [syntaxError(file, e, new Locator(starts), text.length)], lines: starts.length };
   }
 }
 
@@ -157,13 +158,11 @@ const ERRNO: Record<string, [number, string]> = {
   ELOOP: [40, 'Too many levels of symbolic links'],
 };
 
-function openError(kind: 'include' | 'read', file: string, line: number, column: number, name: string, code: string): ParseError {
+function openError(kind: 'include' | 'read', at: Pick<ParseError, 'file' | 'line' | 'column' | 'endLine' | 'endColumn'>, name: string, code: string): ParseError {
   const [errno, text] = ERRNO[code] ?? [5, 'Input/output error'];
   return {
     kind,
-    file,
-    line,
-    column,
+    ...at,
     message: `open() "${name}" failed (${errno}: ${text})`,
     crossplaneMessage: `[Errno ${errno}] ${text}: '${name}'`,
   };
@@ -202,7 +201,7 @@ export function parseNginx(file: string, options: NginxParseOptions = {}): Parse
     if (i === undefined) {
       i = config.length;
       indexOf.set(name, i);
-      config.push({ file: name, path: diskPath(name), status: 'ok', errors: [], parsed: [] });
+      config.push({ file: name, path: diskPath(name), status: 'ok', errors: [], parsed: [], lines: 0 });
       edges.push([]);
     }
     return i;
@@ -223,12 +222,13 @@ export function parseNginx(file: string, options: NginxParseOptions = {}): Parse
       text = host.readFile(entry.path);
     } catch (e) {
       const code = (e as NodeJS.ErrnoException).code ?? 'EIO';
-      entry.errors.push(openError('read', entry.file, 1, 1, entry.file, code));
+      entry.errors.push(openError('read', { file: entry.file, line: 1, column: 1 }, entry.file, code));
       entry.status = 'failed';
       continue;
     }
-    const { parsed, errors } = parseNginxText(text, entry.file, options.comments ?? false);
+    const { parsed, errors, lines } = parseNginxText(text, entry.file, options.comments ?? false);
     entry.parsed = parsed;
+    entry.lines = lines;
     entry.errors.push(...errors);
     if (options.singleFile) continue;
     for (const d of includeDirectives(parsed)) {
@@ -240,7 +240,11 @@ export function parseNginx(file: string, options: NginxParseOptions = {}): Parse
         const name = joinPath(configDir, pattern);
         const status = host.check(diskPath(name));
         if (status === 'ok') targets.push(add(name));
-        else entry.errors.push(openError('include', entry.file, d.line, d.column, name, status));
+        else {
+          // At the file name, and on the include's line for crossplane's payload.
+          const { line, column, endLine, endColumn } = d.argNodes[0]!;
+          entry.errors.push(openError('include', { file: entry.file, line, column, endLine, endColumn }, name, status));
+        }
       }
       d.includes = targets;
       for (const t of targets) edges[i]!.push([d, t]);

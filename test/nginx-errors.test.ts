@@ -96,7 +96,7 @@ describe('nginx syntax errors', () => {
       ['b.conf', 'ok', 1],
     ]);
     expect(result.errors.map((e) => [e.file, e.line, e.column, e.message])).toEqual([
-      ['nginx.conf', 5, 5, 'open() "missing.conf" failed (2: No such file or directory)'],
+      ['nginx.conf', 5, 13, 'open() "missing.conf" failed (2: No such file or directory)'],
       ['a.conf', 2, 1, EOF_BLOCK],
     ]);
     expect(crossplanePayload(result)).toMatchObject({
