@@ -1,0 +1,31 @@
+// Rule fixtures: test/fixtures/<rule-id>/<case>.(nginx|apache).conf, with
+// expectations as comments on the line above.
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Dialect } from '../../src/model.js';
+
+export const FIXTURES = fileURLToPath(new URL('../fixtures/', import.meta.url));
+export const EXPECT = /^\s*#\s*expect:\s*(.*?)\s*$/;
+export const OPTIONS = /^\s*#\s*options:\s*(\{.*\})\s*$/;
+
+export function fixtureCases(id: string): Array<{ file: string; dialect: Dialect }> {
+  return readdirSync(join(FIXTURES, id))
+    .filter((f) => /\.(nginx|apache)\.conf$/.test(f))
+    .sort()
+    .map((f) => ({ file: join(FIXTURES, id, f), dialect: f.endsWith('.apache.conf') ? 'apache' : 'nginx' }));
+}
+
+/** "rule@line" or "rule@line:column", as the fixture's comments say. */
+export function expectations(text: string): string[] {
+  const out: string[] = [];
+  text.split('\n').forEach((line, i) => {
+    const m = EXPECT.exec(line);
+    if (!m) return;
+    for (const item of m[1]!.split(/[\s,]+/).filter(Boolean)) {
+      const [rule, column] = item.split(':');
+      out.push(column === undefined ? `${rule}@${i + 2}` : `${rule}@${i + 2}:${column}`);
+    }
+  });
+  return out.sort();
+}
