@@ -1,35 +1,73 @@
 #!/usr/bin/env node
 // The command line: the only file that touches process, stdout and stderr.
-import { readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, relative, resolve, sep } from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { ConfigError, loadConfig, parseRuleFlag, ruleSettings } from './config.js';
 import { crossplanePayload, pythonJson } from './crossplane.js';
+import { discover } from './discover.js';
+import { UNUSED_DISABLE } from './engine.js';
+import type { Finding } from './finding.js';
+import { ALIASES, FORMATS, formatterFor } from './formatters/index.js';
+import type { FormatContext } from './formatters/types.js';
+import { nodeHost } from './host.js';
+import type { Dialect } from './model.js';
 import { parseNginx } from './parse.js';
+import { lintFiles } from './run.js';
+import { rules } from '../rules/index.js';
 
-const USAGE = `Usage: verblint [paths...]
+const USAGE = `Usage: verblint [options] [paths...]
        verblint parse FILE... [--include-comments] [--single-file] [--prefix DIR]
                               [--sysroot DIR] [--positions] [--indent N]
 
-Commands:
-  (none)   check the nginx configs at paths for syntax errors
-  parse    print crossplane's JSON payload for each FILE, one line each
+Lints the nginx configs at paths (files or directories; default: .).
 
 Options:
-  --prefix DIR        resolve relative include paths against DIR (like nginx -p)
-  --sysroot DIR       look absolute include paths up under DIR
-  --include-comments  keep comments as {"directive": "#"} entries
-  --single-file       do not follow include
-  --positions         add column and end positions to every node and argument
-  --indent N          pretty-print the JSON with N spaces
-  -v, --version       print the version
-  -h, --help          print this help
+  -f, --format NAME        stylish (default), compact, json, sarif or github;
+                           NAME=FILE writes that format to FILE as well
+  -o, --output-file FILE   write the report to FILE instead of stdout
+  -c, --config FILE        use this config file (default: verblint.config.json,
+                           .verblintrc.json or package.json "verblint", found upwards)
+      --rule ID=LEVEL      set a rule to off, warn or error (repeatable)
+      --dialect NAME       read every file as nginx or apache
+      --prefix DIR         resolve relative nginx includes against DIR (like nginx -p)
+      --sysroot DIR        look absolute include paths up under DIR
+      --server-root DIR    Apache ServerRoot for relative Include paths
+      --max-warnings N     exit 1 when there are more than N warnings
+      --quiet              report errors only
+      --report-unused-disable  report suppression comments that suppress nothing
+      --list-rules         list the rules and exit
+      --color, --no-color  force colour on or off (default: on for a terminal)
+  -v, --version            print the version
+  -h, --help               print this help
 
-Exit codes: 0 no problems, 1 a config has errors, 2 verblint could not do its job.`;
+parse prints crossplane's JSON payload for each FILE, one line each:
+      --include-comments   keep comments as {"directive": "#"} entries
+      --single-file        do not follow include
+      --positions          add column and end positions to every node and argument
+      --indent N           pretty-print the JSON with N spaces
+
+Exit codes: 0 no errors (and warnings within --max-warnings), 1 errors or too
+many warnings, 2 verblint could not do its job (bad flag, unreadable path, no
+config files found, invalid config file).`;
 
 class UsageError extends Error {}
 
 const OPTIONS = {
+  format: { type: 'string', short: 'f', multiple: true },
+  'output-file': { type: 'string', short: 'o' },
+  config: { type: 'string', short: 'c' },
+  rule: { type: 'string', multiple: true },
+  dialect: { type: 'string' },
   prefix: { type: 'string' },
   sysroot: { type: 'string' },
+  'server-root': { type: 'string' },
+  'max-warnings': { type: 'string' },
+  quiet: { type: 'boolean' },
+  'report-unused-disable': { type: 'boolean' },
+  'list-rules': { type: 'boolean' },
+  color: { type: 'boolean' },
+  'no-color': { type: 'boolean' },
   'include-comments': { type: 'boolean' },
   'single-file': { type: 'boolean' },
   positions: { type: 'boolean' },
@@ -38,15 +76,159 @@ const OPTIONS = {
   help: { type: 'boolean', short: 'h' },
 } satisfies ParseArgsConfig['options'];
 
-function version(): string {
-  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
-  return pkg.version;
+type Values = ReturnType<typeof parseArgs<{ options: typeof OPTIONS; allowPositionals: true; strict: true }>>['values'];
+
+function packageJson(): { version: string; homepage?: string } {
+  return JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string; homepage?: string };
 }
 
-function indentOf(value: string | undefined): number | undefined {
+function wholeNumber(flag: string, value: string | undefined): number | undefined {
   if (value === undefined) return undefined;
-  if (!/^\d+$/.test(value)) throw new UsageError(`--indent takes a whole number, not "${value}"`);
+  if (!/^\d+$/.test(value)) throw new UsageError(`${flag} takes a whole number, not "${value}"`);
   return Number(value);
+}
+
+/** --no-color, --color, NO_COLOR, FORCE_COLOR, TERM=dumb, then whether stdout is a terminal. */
+function useColor(values: Values): boolean {
+  if (values['no-color']) return false;
+  if (values.color) return true;
+  const env = process.env;
+  if (env.NO_COLOR !== undefined && env.NO_COLOR !== '') return false;
+  if (env.FORCE_COLOR !== undefined) return env.FORCE_COLOR !== '0';
+  if (env.TERM === 'dumb') return false;
+  return process.stdout.isTTY === true;
+}
+
+function formatName(name: string): string {
+  const canonical = (ALIASES as Record<string, string>)[name] ?? name;
+  if (!formatterFor(canonical)) {
+    throw new UsageError(`unknown format "${name}"; choose one of ${FORMATS.join(', ')}`);
+  }
+  return canonical;
+}
+
+function runParse(files: string[], values: Values): number {
+  if (files.length === 0) throw new UsageError('parse needs at least one FILE');
+  const indent = wholeNumber('--indent', values.indent);
+  let status = 0;
+  for (const file of files) {
+    const result = parseNginx(file, {
+      comments: values['include-comments'] ?? false,
+      singleFile: values['single-file'] ?? false,
+      ...(values.prefix !== undefined && { prefix: values.prefix }),
+      ...(values.sysroot !== undefined && { sysroot: values.sysroot }),
+    });
+    if (result.status === 'failed') status = Math.max(status, 1);
+    process.stdout.write(`${pythonJson(crossplanePayload(result, { positions: values.positions ?? false }), indent)}\n`);
+    for (const w of result.warnings) process.stderr.write(`${w.file}:${w.line}:${w.column}: warning: ${w.message}\n`);
+    const unreadable = result.config[0]!.errors.find((e) => e.kind === 'read');
+    if (unreadable) {
+      process.stderr.write(`verblint: cannot read ${file}: ${unreadable.message}\n`);
+      status = 2;
+    }
+  }
+  return status;
+}
+
+function listRules(): number {
+  const width = Math.max(...rules.map((r) => r.id.length));
+  for (const r of rules) {
+    process.stdout.write(`${r.id.padEnd(width)}  ${r.severity.padEnd(7)}  ${r.dialects.join(',').padEnd(12)}  ${r.description}\n`);
+  }
+  return 0;
+}
+
+function runLint(paths: string[], values: Values): number {
+  const cwd = process.cwd();
+  const loaded = loadConfig(cwd, values.config);
+  const config = loaded.config;
+  const settings = ruleSettings(config, rules);
+  for (const flag of values.rule ?? []) {
+    const [id, level] = parseRuleFlag(flag);
+    if (!rules.some((r) => r.id === id)) throw new UsageError(`--rule ${flag}: there is no rule "${id}" (see --list-rules)`);
+    settings.severity[id] = level;
+  }
+  const dialect = values.dialect;
+  if (dialect !== undefined && dialect !== 'nginx' && dialect !== 'apache') {
+    throw new UsageError(`--dialect takes nginx or apache, not "${dialect}"`);
+  }
+  const maxWarnings = wholeNumber('--max-warnings', values['max-warnings']) ?? config.maxWarnings;
+
+  // Formats: one for the console (or -o), and any NAME=FILE extras.
+  const requested = values.format ?? [];
+  const extras = requested.filter((f) => f.includes('=')).map((f) => {
+    const [name, file] = [f.slice(0, f.indexOf('=')), f.slice(f.indexOf('=') + 1)];
+    if (file === '') throw new UsageError(`--format ${f}: name a file after "="`);
+    return { name: formatName(name), file };
+  });
+  const primaries = requested.filter((f) => !f.includes('='));
+  if (primaries.length > 1) throw new UsageError(`--format can name one console format; write the others as NAME=FILE`);
+  const primary = formatName(primaries[0] ?? process.env.VERBLINT_FORMAT ?? 'stylish');
+
+  const discovery = discover(paths, {
+    cwd,
+    // The config's ignores and overrides are relative to the config file.
+    ...(loaded.file !== undefined && { base: dirname(resolve(cwd, loaded.file)) }),
+    ...(config.ignores && { ignores: config.ignores }),
+    ...(dialect !== undefined && { dialect: dialect as Dialect }),
+    ...(config.overrides && { overrides: config.overrides }),
+  });
+  if (discovery.missing.length > 0) {
+    throw new UsageError(`no such file or directory: ${discovery.missing.join(', ')}`);
+  }
+  const prefix = values.prefix ?? config.prefix;
+  const output = lintFiles(
+    { files: discovery.files, cwd, host: nodeHost, ...(prefix !== undefined && { prefix }), ...(values.sysroot !== undefined && { sysroot: values.sysroot }) },
+    {
+      rules,
+      severity: settings.severity,
+      options: settings.options,
+      reportUnusedDisable: values['report-unused-disable'] ?? false,
+      displayPath: (p) => relative(cwd, resolve(cwd, p)).split(sep).join('/'),
+    },
+  );
+  for (const s of output.skipped) {
+    process.stderr.write(`verblint: skipped ${s.path}: ${s.dialect} files are not read yet\n`);
+  }
+  if (output.trees === 0) {
+    throw new UsageError(`no nginx config files found in ${paths.join(', ')}`);
+  }
+
+  let findings: Finding[] = output.findings;
+  if (values.quiet) findings = findings.filter((f) => f.severity === 'error');
+  const pkg = packageJson();
+  const context = (color: boolean): FormatContext => ({
+    color,
+    cwd,
+    rules,
+    version: pkg.version,
+    docsUrl: pkg.homepage ? `${pkg.homepage.replace(/\/$/, '')}/blob/main/rules/` : '',
+  });
+  const toFile = values['output-file'];
+  const report = formatterFor(primary)!(findings, context(toFile === undefined && primary === 'stylish' && useColor(values)));
+  if (toFile !== undefined) writeReport(toFile, report);
+  else process.stdout.write(report);
+  for (const { name, file } of extras) writeReport(file, formatterFor(name)!(findings, context(false)));
+
+  for (const u of output.unreadable) process.stderr.write(`verblint: cannot read ${u.path}: ${u.message}\n`);
+  if (output.unreadable.length > 0) return 2;
+  const errors = findings.filter((f) => f.severity === 'error').length;
+  const warnings = findings.filter((f) => f.severity === 'warning' && f.ruleId !== UNUSED_DISABLE).length;
+  if (errors > 0) return 1;
+  if (maxWarnings !== undefined && warnings > maxWarnings) {
+    process.stderr.write(`verblint: ${warnings} warnings, more than --max-warnings ${maxWarnings}\n`);
+    return 1;
+  }
+  return 0;
+}
+
+function writeReport(file: string, text: string): void {
+  try {
+    mkdirSync(dirname(resolve(file)), { recursive: true });
+    writeFileSync(file, text);
+  } catch (e) {
+    throw new UsageError(`cannot write ${file}: ${(e as Error).message}`);
+  }
 }
 
 export function main(argv: string[]): number {
@@ -62,51 +244,28 @@ export function main(argv: string[]): number {
     return 0;
   }
   if (values.version) {
-    process.stdout.write(`${version()}\n`);
+    process.stdout.write(`${packageJson().version}\n`);
     return 0;
   }
-  const parseOptions = {
-    comments: values['include-comments'] ?? false,
-    singleFile: values['single-file'] ?? false,
-    ...(values.prefix !== undefined && { prefix: values.prefix }),
-    ...(values.sysroot !== undefined && { sysroot: values.sysroot }),
-  };
-  if (positionals[0] === 'parse') {
-    const files = positionals.slice(1);
-    if (files.length === 0) throw new UsageError('parse needs at least one FILE');
-    const indent = indentOf(values.indent);
-    let status = 0;
-    for (const file of files) {
-      const result = parseNginx(file, parseOptions);
-      if (result.status === 'failed') status = Math.max(status, 1);
-      const unreadable = result.config[0]!.errors.find((e) => e.kind === 'read');
-      if (unreadable) {
-        process.stderr.write(`verblint: cannot read ${file}: ${unreadable.message}\n`);
-        status = 2;
-      }
-      process.stdout.write(`${pythonJson(crossplanePayload(result, { positions: values.positions ?? false }), indent)}\n`);
-      for (const w of result.warnings) process.stderr.write(`${w.file}:${w.line}:${w.column}: warning: ${w.message}\n`);
-    }
-    return status;
-  }
-
-  const paths = positionals.length > 0 ? positionals : ['nginx.conf'];
-  let errors = 0;
-  for (const file of paths) {
-    const result = parseNginx(file, parseOptions);
-    for (const e of result.errors) {
-      errors++;
-      process.stdout.write(`${e.file}:${e.line}:${e.column}: error: ${e.message} [syntax-error]\n`);
-    }
-    for (const w of result.warnings) process.stdout.write(`${w.file}:${w.line}:${w.column}: warning: ${w.message} [include-cycle]\n`);
-  }
-  return errors > 0 ? 1 : 0;
+  if (values['list-rules']) return listRules();
+  if (positionals[0] === 'parse') return runParse(positionals.slice(1), values);
+  return runLint(positionals.length > 0 ? positionals : ['.'], values);
 }
+
+process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+  if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+  throw e;
+});
 
 try {
   process.exitCode = main(process.argv.slice(2));
 } catch (e) {
-  if (!(e instanceof UsageError)) throw e;
-  process.stderr.write(`verblint: ${e.message}\n`);
+  if (e instanceof UsageError || e instanceof ConfigError) {
+    process.stderr.write(`verblint: ${e.message}\n`);
+  } else {
+    // A bug in verblint, not in the input: say so in one line, stack on request.
+    const detail = process.env.VERBLINT_DEBUG ? `\n${(e as Error).stack}` : ' (set VERBLINT_DEBUG=1 for the stack trace)';
+    process.stderr.write(`verblint: internal error: ${(e as Error).message}${detail}\n`);
+  }
   process.exitCode = 2;
 }

@@ -106,18 +106,3 @@ describe('verblint parse', () => {
     expect(verblint(['--version'])).toEqual({ status: 0, stdout: `${pkg.version}\n`, stderr: '' });
   });
 });
-
-describe('verblint PATH (syntax check)', () => {
-  it('reports syntax errors with file, line and column, and exits 1', () => {
-    const file = 'nginxinc_crossplane/tests__configs__missing-semicolon__broken-below.conf';
-    expect(verblint([file])).toEqual({
-      status: 1,
-      stdout: `${file}:8:9: error: unexpected "}" [syntax-error]\n`,
-      stderr: '',
-    });
-  });
-
-  it('exits 0 on a clean config', () => {
-    expect(verblint(['nginxinc_crossplane/tests__configs__lua-block-tricky__nginx.conf'])).toEqual({ status: 0, stdout: '', stderr: '' });
-  });
-});

@@ -1,0 +1,75 @@
+// From a list of discovered files to findings: parse each tree once, lint a
+// file reached through another file's include as part of that tree, and run
+// the engine. No process, no stdout: the CLI decides what to do with this.
+import { resolve } from 'node:path';
+import { lint, type EngineOptions, type LintUnit } from './engine.js';
+import type { Finding } from './finding.js';
+import type { Host } from './host.js';
+import type { Dialect } from './model.js';
+import { parseNginx } from './parse.js';
+
+export interface LintInput {
+  files: ReadonlyArray<{ path: string; dialect: Dialect }>;
+  cwd: string;
+  host: Host;
+  prefix?: string;
+  sysroot?: string;
+}
+
+export interface LintOutput {
+  findings: Finding[];
+  /** Files that could not be read at all, with why. */
+  unreadable: Array<{ path: string; message: string }>;
+  /** Files that no parser reads yet, by dialect. */
+  skipped: Array<{ path: string; dialect: Dialect }>;
+  /** How many trees (main files with their includes) were linted. */
+  trees: number;
+}
+
+function key(cwd: string, path: string): string {
+  return resolve(cwd, path);
+}
+
+function sameFinding(a: Finding, b: Finding): boolean {
+  return a.ruleId === b.ruleId && a.file === b.file && a.line === b.line && a.column === b.column && a.message === b.message;
+}
+
+export function lintFiles(input: LintInput, engine: Omit<EngineOptions, 'displayPath'> & Pick<EngineOptions, 'displayPath'>): LintOutput {
+  const skipped: LintOutput['skipped'] = [];
+  const parsed: Array<LintUnit & { main: string; files: string[] }> = [];
+  for (const { path, dialect } of input.files) {
+    if (dialect !== 'nginx') {
+      skipped.push({ path, dialect });
+      continue;
+    }
+    const tree = parseNginx(path, {
+      comments: true,
+      host: input.host,
+      ...(input.prefix !== undefined && { prefix: input.prefix }),
+      ...(input.sysroot !== undefined && { sysroot: input.sysroot }),
+    });
+    parsed.push({ dialect, tree, main: key(input.cwd, path), files: tree.config.map((c) => key(input.cwd, c.path)) });
+  }
+
+  // A file that another tree includes is linted there, in its context. Files
+  // that include each other and nothing else includes: the first one leads.
+  const included = new Set(parsed.flatMap((u) => u.files.slice(1)));
+  const covered = new Set<string>();
+  const units: LintUnit[] = [];
+  const take = (u: (typeof parsed)[number]) => {
+    units.push({ dialect: u.dialect, tree: u.tree });
+    for (const f of u.files) covered.add(f);
+  };
+  for (const u of parsed) if (!included.has(u.main)) take(u);
+  for (const u of parsed) if (!covered.has(u.main)) take(u);
+
+  const unreadable = units.flatMap((u) =>
+    u.tree.config.flatMap((c) => c.errors.filter((e) => e.kind === 'read').map((e) => ({ path: c.path, message: e.message }))),
+  );
+  const findings: Finding[] = [];
+  for (const f of lint(units, engine)) {
+    const last = findings[findings.length - 1];
+    if (!last || !sameFinding(last, f)) findings.push(f);
+  }
+  return { findings, unreadable, skipped, trees: units.length };
+}
