@@ -41,7 +41,7 @@ function annotation(f: Finding, cwd: string): string {
     `col=${f.column}`,
     `endLine=${f.endLine}`,
     `endColumn=${f.endColumn}`,
-    `title=${escapeProperty(`verblint (${f.ruleId})`)}`,
+    `title=${escapeProperty(f.ruleId)}`,
   ];
   return `::${f.severity} ${props.join(',')}::${escapeData(f.message)}`;
 }

@@ -34,7 +34,7 @@ describe('escaping', () => {
       message: 'bad: 50% of "GET, HEAD"\r\nsee docs',
     });
     expect(github([f], CONTEXT)).toBe(
-      '::error file=sites/a%2Cb%3Ac%25.conf,line=7,col=1,endLine=7,endColumn=5,title=verblint (odd-rule)::' +
+      '::error file=sites/a%2Cb%3Ac%25.conf,line=7,col=1,endLine=7,endColumn=5,title=odd-rule::' +
         'bad: 50%25 of "GET, HEAD"%0D%0Asee docs\n',
     );
   });
