@@ -194,14 +194,16 @@ export function parseNginx(file: string, options: NginxParseOptions = {}): Parse
   const indexOf = new Map<string, number>();
   const edges: Array<Array<[Directive, number]>> = [];
 
-  const diskPath = (name: string): string =>
-    sysroot !== undefined && name.startsWith('/') ? joinPath(sysroot, name.slice(1)) : name;
-  const add = (name: string): number => {
+  // Where a name is read from: an absolute path written in the config is
+  // looked up under sysroot; everything else is where it says.
+  const diskPath = (pattern: string, name: string): string =>
+    sysroot !== undefined && pattern.startsWith('/') ? joinPath(sysroot, name.replace(/^\/+/, '')) : name;
+  const add = (name: string, path: string): number => {
     let i = indexOf.get(name);
     if (i === undefined) {
       i = config.length;
       indexOf.set(name, i);
-      config.push({ file: name, path: diskPath(name), status: 'ok', errors: [], parsed: [], lines: 0 });
+      config.push({ file: name, path, status: 'ok', errors: [], parsed: [], lines: 0 });
       edges.push([]);
     }
     return i;
@@ -214,7 +216,8 @@ export function parseNginx(file: string, options: NginxParseOptions = {}): Parse
     return host.glob(rel, dir).map((m) => (absolute ? `/${m}` : joinPath(configDir, m)));
   };
 
-  add(file);
+  // The main file is where the caller says; sysroot is for what it includes.
+  add(file, file);
   for (let i = 0; i < config.length; i++) {
     const entry = config[i]!;
     let text: string;
@@ -235,11 +238,12 @@ export function parseNginx(file: string, options: NginxParseOptions = {}): Parse
       const pattern = d.args[0]!;
       const targets: number[] = [];
       if (GLOB_MAGIC.test(pattern)) {
-        for (const name of resolve(pattern)) targets.push(add(name));
+        for (const name of resolve(pattern)) targets.push(add(name, diskPath(pattern, name)));
       } else {
         const name = joinPath(configDir, pattern);
-        const status = host.check(diskPath(name));
-        if (status === 'ok') targets.push(add(name));
+        const path = diskPath(pattern, name);
+        const status = host.check(path);
+        if (status === 'ok') targets.push(add(name, path));
         else {
           // At the file name, and on the include's line for crossplane's payload.
           const { line, column, endLine, endColumn } = d.argNodes[0]!;

@@ -1,7 +1,7 @@
 // From a list of discovered files to findings: parse each tree once, lint a
 // file reached through another file's include as part of that tree, and run
 // the engine. No process, no stdout: the CLI decides what to do with this.
-import { resolve } from 'node:path';
+import { basename, dirname, resolve, sep } from 'node:path';
 import { lint, type EngineOptions, type LintUnit } from './engine.js';
 import type { Finding } from './finding.js';
 import type { Host } from './host.js';
@@ -37,15 +37,29 @@ function sameFinding(a: Finding, b: Finding): boolean {
 export function lintFiles(input: LintInput, engine: Omit<EngineOptions, 'displayPath'> & Pick<EngineOptions, 'displayPath'>): LintOutput {
   const skipped: LintOutput['skipped'] = [];
   const parsed: Array<LintUnit & { main: string; files: string[] }> = [];
+  // nginx resolves relative includes against the directory of its main
+  // nginx.conf, so a fragment beside or below one resolves them there too.
+  const roots = input.files
+    .filter((f) => f.dialect === 'nginx' && basename(f.path) === 'nginx.conf')
+    .map((f) => ({ dir: dirname(f.path), abs: dirname(key(input.cwd, f.path)) }))
+    .sort((a, b) => b.abs.length - a.abs.length);
+  const prefixFor = (path: string): string | undefined => {
+    if (input.prefix !== undefined) return input.prefix;
+    const abs = key(input.cwd, path);
+    const root = roots.find((r) => abs.startsWith(r.abs + sep));
+    // Beside its nginx.conf a file resolves includes as parseNginx does anyway.
+    return root === undefined || root.abs === dirname(abs) ? undefined : root.dir === '.' ? '' : root.dir;
+  };
   for (const { path, dialect } of input.files) {
     if (dialect !== 'nginx') {
       skipped.push({ path, dialect });
       continue;
     }
+    const prefix = prefixFor(path);
     const tree = parseNginx(path, {
       comments: true,
       host: input.host,
-      ...(input.prefix !== undefined && { prefix: input.prefix }),
+      ...(prefix !== undefined && { prefix }),
       ...(input.sysroot !== undefined && { sysroot: input.sysroot }),
     });
     parsed.push({ dialect, tree, main: key(input.cwd, path), files: tree.config.map((c) => key(input.cwd, c.path)) });
@@ -63,13 +77,16 @@ export function lintFiles(input: LintInput, engine: Omit<EngineOptions, 'display
   for (const u of parsed) if (!included.has(u.main)) take(u);
   for (const u of parsed) if (!covered.has(u.main)) take(u);
 
-  const unreadable = units.flatMap((u) =>
-    u.tree.config.flatMap((c) => c.errors.filter((e) => e.kind === 'read').map((e) => ({ path: c.path, message: e.message }))),
-  );
+  const unreadable = new Map<string, string>();
+  for (const u of units) {
+    for (const c of u.tree.config) {
+      for (const e of c.errors) if (e.kind === 'read') unreadable.set(key(input.cwd, c.path), e.message);
+    }
+  }
   const findings: Finding[] = [];
   for (const f of lint(units, engine)) {
     const last = findings[findings.length - 1];
     if (!last || !sameFinding(last, f)) findings.push(f);
   }
-  return { findings, unreadable, skipped, trees: units.length };
+  return { findings, unreadable: [...unreadable].map(([path, message]) => ({ path, message })), skipped, trees: units.length };
 }

@@ -65,6 +65,19 @@ describe('verblint PATH', () => {
     });
   });
 
+  it('resolves a fragment\'s includes against the directory of the nginx.conf above it, as nginx does', () => {
+    const dir = project({
+      'nginx.conf': 'events {}\nhttp {}\n',
+      'fastcgi.conf': 'fastcgi_param A b;\n',
+      'snippets/php.conf': 'include fastcgi.conf;\ninclude missing.conf;\n',
+    });
+    expect(verblint(dir, ['-f', 'compact'])).toEqual({
+      status: 1,
+      stdout: 'snippets/php.conf:2:9: error: open() "missing.conf" failed (2: No such file or directory) [include-missing]\n',
+      stderr: '',
+    });
+  });
+
   it('exits 2 with one line on stderr for a path that does not exist', () => {
     const dir = project({ 'nginx.conf': CLEAN });
     expect(verblint(dir, ['nope.conf'])).toEqual({ status: 2, stdout: '', stderr: 'verblint: no such file or directory: nope.conf\n' });
