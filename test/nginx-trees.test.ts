@@ -72,6 +72,16 @@ describe('nginx include trees against crossplane', () => {
     expect(result.config.length).toBe(Number(row.configs_parsed));
   });
 
+  it('reads the main file where it is named, and only absolute includes under --sysroot', () => {
+    const root = join(NGINX_CORPUS, 'trees/debian_nginx-common');
+    const result = parseNginx(join(root, 'etc/nginx/nginx.conf'), { sysroot: root });
+    expect(result.status).toBe('ok');
+    expect(result.config.map((c) => [c.file, c.path])).toEqual([
+      [join(root, 'etc/nginx/nginx.conf'), join(root, 'etc/nginx/nginx.conf')],
+      ['/etc/nginx/mime.types', join(root, 'etc/nginx/mime.types')],
+    ]);
+  });
+
   it('reports an include cycle once, at the include that closes it', () => {
     const { result } = parseTree('nginxinc_nginx-go-crossplane/testdata/configs/includes-cycle/invalid/nginx.conf');
     const dir = 'testdata/configs/includes-cycle/invalid';
