@@ -1,5 +1,5 @@
 import type { Directive } from '../src/model.js';
-import { type Context, MANY, nameOf, placements, specsIn } from '../src/nginx-directives.js';
+import { type Context, MANY, nameOf, problems, specsIn } from '../src/nginx-directives.js';
 import { defineRule } from '../src/rule.js';
 
 // nginx's checks in ngx_conf_handler, in its order: the block, then the count.
@@ -23,12 +23,6 @@ export default defineRule({
   severity: 'error',
   options: {},
   check(ctx) {
-    const reported = new Set<Directive>();
-    for (const [d, contexts] of placements(ctx.tree)) {
-      const message = reported.has(d) ? undefined : problem(d, contexts);
-      if (!message) continue;
-      reported.add(d);
-      ctx.report(nameOf(d), message);
-    }
+    for (const [d, message] of problems(ctx.tree, problem)) ctx.report(nameOf(d), message);
   },
 });

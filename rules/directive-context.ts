@@ -1,5 +1,4 @@
-import type { Directive } from '../src/model.js';
-import { nameOf, placements, specsIn, specsOf } from '../src/nginx-directives.js';
+import { nameOf, problems, specsIn, specsOf } from '../src/nginx-directives.js';
 import { defineRule } from '../src/rule.js';
 
 export default defineRule({
@@ -9,12 +8,12 @@ export default defineRule({
   severity: 'error',
   options: {},
   check(ctx) {
-    const reported = new Set<Directive>();
-    for (const [d, contexts] of placements(ctx.tree)) {
+    const misplaced = problems(ctx.tree, (d, contexts) =>
       // Directives nginx.org does not document (third-party, NGINX Plus-only) are not judged.
-      if (reported.has(d) || specsOf(d.directive).length === 0 || specsIn(d.directive, contexts).length > 0) continue;
-      reported.add(d);
-      ctx.report(nameOf(d), `"${d.directive}" directive is not allowed here`);
-    }
+      specsOf(d.directive).length === 0 || specsIn(d.directive, contexts).length > 0
+        ? undefined
+        : `"${d.directive}" directive is not allowed here`,
+    );
+    for (const [d, message] of misplaced) ctx.report(nameOf(d), message);
   },
 });

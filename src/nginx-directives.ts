@@ -322,6 +322,21 @@ export function* placements(tree: ParseResult): Generator<[Directive, ReadonlySe
   yield* file(0, isWholeConfig(main) ? MAIN : fragmentContexts(main));
 }
 
+/** Each directive once, with what `judge` says of its first placement that has a problem. */
+export function* problems(
+  tree: ParseResult,
+  judge: (d: Directive, contexts: ReadonlySet<Context>) => string | undefined,
+): Generator<[Directive, string]> {
+  const reported = new Set<Directive>();
+  for (const [d, contexts] of placements(tree)) {
+    if (reported.has(d)) continue;
+    const message = judge(d, contexts);
+    if (message === undefined) continue;
+    reported.add(d);
+    yield [d, message];
+  }
+}
+
 /** Where a finding about a directive points: its name. */
 export function nameOf(d: Directive): Pick<Directive, 'file' | 'line' | 'column' | 'endLine' | 'endColumn'> {
   return { file: d.file, line: d.line, column: d.column, endLine: d.line, endColumn: d.column + d.directive.length };

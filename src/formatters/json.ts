@@ -1,22 +1,11 @@
 // The findings themselves, with a fixed key order.
-import type { Finding, RelatedLocation } from '../finding.js';
+import type { Finding } from '../finding.js';
 import type { Formatter } from './types.js';
 
-interface JsonFinding {
-  ruleId: string;
-  severity: Finding['severity'];
-  message: string;
-  file: string;
-  line: number;
-  column: number;
-  endLine: number;
-  endColumn: number;
-  related?: RelatedLocation[];
-}
-
 export const json: Formatter = (findings) => {
-  const out = findings.map((f): JsonFinding => {
-    const o: JsonFinding = {
+  const out = findings.map((f): Finding => {
+    // Built key by key so that the order is fixed, whatever order f has.
+    const o: Finding = {
       ruleId: f.ruleId,
       severity: f.severity,
       message: f.message,
