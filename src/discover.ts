@@ -60,6 +60,12 @@ const NGINX_BLOCK = /^(?:(?:http|events|server|stream|mail|types)\s*\{|(?:locati
 const NGINX_DIRECTIVE =
   /^(listen|server_name|root|alias|index|proxy_pass|proxy_set_header|fastcgi_pass|uwsgi_pass|grpc_pass|try_files|return|rewrite|add_header|error_page|allow|deny|access_log|error_log|ssl_certificate|ssl_certificate_key|client_max_body_size|worker_processes|worker_connections|keepalive_timeout|sendfile|gzip|dav_methods)\s+[^;]*;\s*(#.*)?$/;
 
+// Any lower-case name with arguments ending in ";" or "{" has nginx's shape
+// (Lua's `require "x"` in a *_by_lua_block must not make a file Apache).
+const NGINX_STATEMENT = /^[a-z_][a-z0-9_]*(?:\s[^#]*)?[;{]\s*(?:#.*)?$/;
+// "};" closes a block in BIND, ISC dhcpd and C-like configs; nginx refuses it.
+const C_LIKE_CLOSE = /^\}\s*;$/;
+
 /** The dialect a config's text is written in, judged from its first 64 KB; undefined when it does not tell. */
 export function sniffDialect(text: string): Dialect | undefined {
   let apache = 0;
@@ -67,9 +73,10 @@ export function sniffDialect(text: string): Dialect | undefined {
   for (const raw of text.slice(0, SNIFF_BYTES).split('\n')) {
     const line = raw.trim();
     if (line === '' || line.startsWith('#')) continue;
+    if (C_LIKE_CLOSE.test(line)) return apache > 0 ? 'apache' : undefined;
     if (APACHE_SECTION.test(line)) apache++;
     else if (APACHE_DIRECTIVE.test(line) && !/[;{]$/.test(line)) apache++;
-    else if (NGINX_BLOCK.test(line) || NGINX_DIRECTIVE.test(line)) nginx++;
+    else if (NGINX_BLOCK.test(line) || NGINX_DIRECTIVE.test(line) || NGINX_STATEMENT.test(line)) nginx++;
   }
   return apache > nginx ? 'apache' : nginx > apache ? 'nginx' : undefined;
 }

@@ -60,6 +60,15 @@ describe('sniffDialect', () => {
     expect(sniffDialect('allow all;\n')).toBe('nginx');
   });
 
+  it('is not misled by Lua\'s require inside a Lua block', () => {
+    const lua = 'lua_package_path "/x/?.lua;;";\ninit_by_lua_block {\n    require "resty.core.regex"\n    assert(true)\n}\n';
+    expect(sniffDialect(lua)).toBe('nginx');
+  });
+
+  it('takes "};" as a sign of a C-like config, not nginx', () => {
+    expect(sniffDialect('zone "example.com" {\n    type master;\n    file "db.example";\n};\n')).toBeUndefined();
+  });
+
   it('goes with the dialect more lines speak', () => {
     expect(sniffDialect(`${APACHE}listen 80;\n`)).toBe('apache');
     expect(sniffDialect(`${NGINX}root /srv;\nOptions -Indexes\n`)).toBe('nginx');
