@@ -142,10 +142,9 @@ function runLint(paths: string[], values: Values): number {
   const cwd = process.cwd();
   const loaded = loadConfig(cwd, values.config);
   const config = loaded.config;
-  const settings = ruleSettings(config, rules);
+  const settings = ruleSettings(loaded, rules);
   for (const flag of values.rule ?? []) {
-    const [id, level] = parseRuleFlag(flag);
-    if (!rules.some((r) => r.id === id)) throw new UsageError(`--rule ${flag}: there is no rule "${id}" (see --list-rules)`);
+    const [id, level] = parseRuleFlag(flag, rules);
     settings.severity[id] = level;
   }
   const dialect = values.dialect;

@@ -37,13 +37,6 @@ export class ConfigError extends Error {
   override readonly name = 'ConfigError';
 }
 
-/** Where each loaded config came from, so that ruleSettings can name the file for a bare config too. */
-const origins = new WeakMap<VerblintConfig, { file: string; root: string }>();
-
-function loaded(file: string, config: VerblintConfig, root: string): LoadedConfig {
-  origins.set(config, { file, root });
-  return { file, config };
-}
 
 /** Looked for in each directory from the working directory up, in this order, before package.json's "verblint" key. */
 export const CONFIG_FILES = ['verblint.config.json', '.verblintrc.json'] as const;
@@ -272,12 +265,12 @@ function hasKey(value: unknown): value is { verblint: unknown } {
 }
 
 function fromKey(value: { verblint: unknown }, path: string, file: string): LoadedConfig {
-  return loaded(file, validate(value.verblint, new At(file, 'verblint'), dirname(path)), 'verblint');
+  return { file, config: validate(value.verblint, new At(file, 'verblint'), dirname(path)) };
 }
 
 function fromFile(path: string, file: string): LoadedConfig {
   const value = parseJson(read(path, file), file);
-  if (basename(path) !== 'package.json') return loaded(file, validate(value, new At(file, ''), dirname(path)), '');
+  if (basename(path) !== 'package.json') return { file, config: validate(value, new At(file, ''), dirname(path)) };
   if (!hasKey(value)) throw new ConfigError(`${file}: has no "verblint" key`);
   return fromKey(value, path, file);
 }
@@ -343,19 +336,14 @@ function setting(severity: ConfigSeverity): RuleSetting {
 }
 
 /**
- * The engine's `severity` and `options` from a config's `rules` (as
- * loadConfig returned it, or its `config`), for the rules there are: unknown
- * rule ids and options are errors, and `warn` becomes `warning`.
+ * The engine's `severity` and `options` from the `rules` of a config as
+ * loadConfig returned it, for the rules there are: unknown rule ids and
+ * options are errors, and `warn` becomes `warning`.
  */
-export function ruleSettings(
-  config: VerblintConfig | LoadedConfig,
-  knownRules: readonly { id: string; options: object }[],
-): RuleSettings {
-  const rules = 'config' in config ? config.config : config;
-  const file = 'config' in config ? config.file : undefined;
-  const origin = origins.get(rules) ??
-    (file === undefined ? { file: 'config', root: '' } : { file, root: basename(file) === 'package.json' ? 'verblint' : '' });
-  const at = new At(origin.file, origin.root).key('rules');
+export function ruleSettings(loadedConfig: LoadedConfig, knownRules: readonly { id: string; options: object }[]): RuleSettings {
+  const { file = 'config', config: rules } = loadedConfig;
+  // Keys inside package.json live under its "verblint" key.
+  const at = new At(file, basename(file) === 'package.json' ? 'verblint' : '').key('rules');
   const byId = new Map(knownRules.map((r) => [r.id, r]));
   const result: RuleSettings = { severity: {}, options: {} };
   for (const [id, value] of Object.entries(rules.rules ?? {})) {

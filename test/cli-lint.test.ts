@@ -98,7 +98,7 @@ describe('verblint PATH', () => {
     expect(verblint(dir, ['--rule', 'no-such-rule=off', 'nginx.conf'])).toEqual({
       status: 2,
       stdout: '',
-      stderr: 'verblint: --rule no-such-rule=off: there is no rule "no-such-rule" (see --list-rules)\n',
+      stderr: 'verblint: --rule no-such-rule=off: unknown rule "no-such-rule"\n',
     });
     const bad = verblint(dir, ['--max-warnings', 'many', 'nginx.conf']);
     expect(bad).toEqual({ status: 2, stdout: '', stderr: 'verblint: --max-warnings takes a whole number, not "many"\n' });

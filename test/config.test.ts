@@ -208,7 +208,7 @@ describe('ruleSettings', () => {
       severity: { 'limit-except-no-effect': 'warning', 'return-405-without-allow': 'warning' },
       options: { 'return-405-without-allow': { methods: ['GET', 'HEAD'], strict: true } },
     });
-    expect(ruleSettings({ rules: { 'limit-except-no-effect': 'off', 'return-405-without-allow': ['error', {}] } }, RULES)).toEqual({
+    expect(ruleSettings({ config: { rules: { 'limit-except-no-effect': 'off', 'return-405-without-allow': ['error', {}] } } }, RULES)).toEqual({
       severity: { 'limit-except-no-effect': 'off', 'return-405-without-allow': 'error' },
       options: { 'return-405-without-allow': {} },
     });
@@ -252,13 +252,11 @@ describe('ruleSettings', () => {
     });
   });
 
-  it('names the file and key path of the loaded config, even given only its config', () => {
+  it('names the file and key path of the loaded config', () => {
     const root = tree({ 'package.json': { verblint: { rules: { nope: 'error' } } }, 'a/.keep': '' });
     const loaded = loadConfig(join(root, 'a'));
-    const message = '../package.json: verblint.rules.nope: unknown rule "nope"';
-    expect(() => ruleSettings(loaded, RULES)).toThrow(new ConfigError(message));
-    expect(() => ruleSettings(loaded.config, RULES)).toThrow(new ConfigError(message));
-    expect(() => ruleSettings({ rules: { nope: 'error' } }, RULES)).toThrow(new ConfigError('config: rules.nope: unknown rule "nope"'));
+    expect(() => ruleSettings(loaded, RULES)).toThrow(new ConfigError('../package.json: verblint.rules.nope: unknown rule "nope"'));
+    expect(() => ruleSettings({ config: { rules: { nope: 'error' } } }, RULES)).toThrow(new ConfigError('config: rules.nope: unknown rule "nope"'));
   });
 
   it('checks severities of a config built by hand', () => {
