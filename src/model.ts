@@ -85,10 +85,6 @@ export interface ParseResult {
   warnings: ParseWarning[];
 }
 
-export function isComment(d: Directive): boolean {
-  return d.directive === '#';
-}
-
 /** Every node (comments too) in document order, depth first, with its enclosing blocks, without following includes. */
 export function* walk(nodes: readonly Directive[], parents: Directive[] = []): Generator<[Directive, Directive[]]> {
   for (const node of nodes) {

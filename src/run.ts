@@ -34,7 +34,7 @@ function sameFinding(a: Finding, b: Finding): boolean {
   return a.ruleId === b.ruleId && a.file === b.file && a.line === b.line && a.column === b.column && a.message === b.message;
 }
 
-export function lintFiles(input: LintInput, engine: Omit<EngineOptions, 'displayPath'> & Pick<EngineOptions, 'displayPath'>): LintOutput {
+export function lintFiles(input: LintInput, engine: EngineOptions): LintOutput {
   const skipped: LintOutput['skipped'] = [];
   const parsed: Array<LintUnit & { main: string; files: string[] }> = [];
   // nginx resolves relative includes against the directory of its main
