@@ -1,24 +1,32 @@
 #!/usr/bin/env node
 // The command line: the only file that touches process, stdout and stderr.
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, relative, resolve, sep } from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { ConfigError, loadConfig, parseRuleFlag, ruleSettings } from './config.js';
 import { crossplanePayload, pythonJson } from './crossplane.js';
 import { discover } from './discover.js';
 import { UNUSED_DISABLE } from './engine.js';
+import { formatExplain, formatExplainJson, shownPath } from './explain.js';
+import { ASSUME_FILES, assumedFiles, diskFiles, type AssumeFiles, type StatKind } from './files.js';
 import type { Finding } from './finding.js';
 import { ALIASES, FORMATS, formatterFor } from './formatters/index.js';
 import type { FormatContext } from './formatters/types.js';
 import { nodeHost } from './host.js';
-import type { Dialect } from './model.js';
+import type { Dialect, ParseResult } from './model.js';
+import { buildModel } from './nginx-model.js';
+import type { FileOracle, SimRequest } from './outcome.js';
 import { parseNginx } from './parse.js';
+import { buildRoutes, formatRoutes, formatRoutesJson } from './routes.js';
 import { lintFiles } from './run.js';
+import { simulate, type SimulateOptions } from './simulate.js';
 import { rules } from '../rules/index.js';
 
 const USAGE = `Usage: verblint [options] [paths...]
        verblint parse FILE... [--include-comments] [--single-file] [--prefix DIR]
                               [--sysroot DIR] [--positions] [--indent N]
+       verblint explain CONFIG METHOD URL [options]   (see verblint explain --help)
+       verblint routes CONFIG [options]               (see verblint routes --help)
 
 Lints the nginx configs at paths (files or directories; default: .).
 
@@ -51,6 +59,56 @@ Exit codes: 0 no errors (and warnings within --max-warnings), 1 errors or too
 many warnings, 2 verblint could not do its job (bad flag, unreadable path, no
 config files found, invalid config file).`;
 
+const EXPLAIN_USAGE = `Usage: verblint explain CONFIG METHOD URL [options]
+
+Simulates how nginx answers one request and shows why, step by step:
+  verblint explain nginx.conf POST http://api.example.com/api/users
+
+URL is an absolute URL (its host is the Host header, its port the port the
+client connects to) or a path such as /api/users?x=1. METHOD is sent as
+written: nginx answers "get" with 400.
+
+Options:
+  -f, --format NAME        text (default) or json
+      --assume-files MODE  exist: every path root/alias/try_files/index asks
+                           about is a regular file; missing: nothing exists;
+                           unknown: follow every possibility.
+                           Default: look on disk (a path whose directory is not
+                           on this machine stays unknown)
+      --header 'Name: value'  a request header (repeatable); Host sets the Host,
+                           Content-Length the body size
+      --client ADDR        the client's address, for allow and deny
+      --prefix DIR         nginx's prefix (nginx -p): relative includes, root and alias
+      --sysroot DIR        look absolute include paths and files up under DIR
+      --color, --no-color  force colour on or off (default: on for a terminal)
+
+Exit codes: 0 the answer was computed (whatever the status), 2 a bad flag, an
+unreadable config or a config with syntax errors.`;
+
+const ROUTES_USAGE = `Usage: verblint routes CONFIG [options]
+
+For each server, simulates every location with GET, HEAD, POST, PUT, PATCH,
+DELETE and OPTIONS and prints the answers as a table. Each location gets a
+sample URI (its prefix, its exact URI, or a string its regex matches); a
+location no sample reaches says so. Named locations (@name) are listed
+without cells: only try_files, error_page and the like reach them.
+
+Cells: the status nginx sends; "→ proxy" (or fastcgi, uwsgi, ...) when a
+backend answers; "404|405" when it depends on files or conditions; "close"
+when return 444 closes the connection; "?" when verblint cannot tell.
+
+Options:
+  -f, --format NAME        text (default) or json
+      --assume-files MODE  exist, missing or unknown (default: unknown, so a
+                           static location lists every status a file, a
+                           directory or nothing at the path would give)
+      --prefix DIR         nginx's prefix (nginx -p)
+      --sysroot DIR        look absolute include paths up under DIR
+      --color, --no-color  force colour on or off (default: on for a terminal)
+
+Exit codes: 0 the table was computed, 2 a bad flag, an unreadable config or a
+config with syntax errors.`;
+
 class UsageError extends Error {}
 
 const OPTIONS = {
@@ -72,6 +130,9 @@ const OPTIONS = {
   'single-file': { type: 'boolean' },
   positions: { type: 'boolean' },
   indent: { type: 'string' },
+  'assume-files': { type: 'string' },
+  header: { type: 'string', multiple: true },
+  client: { type: 'string' },
   version: { type: 'boolean', short: 'v' },
   help: { type: 'boolean', short: 'h' },
 } satisfies ParseArgsConfig['options'];
@@ -128,6 +189,101 @@ function runParse(files: string[], values: Values): number {
     }
   }
   return status;
+}
+
+/** The one output format of explain and routes: text or json. */
+function simFormat(values: Values): 'text' | 'json' {
+  const formats = values.format ?? [];
+  if (formats.length > 1) throw new UsageError('--format can be given once here');
+  const name = formats[0] ?? 'text';
+  if (name !== 'text' && name !== 'json') throw new UsageError(`unknown format "${name}"; choose text or json`);
+  return name;
+}
+
+function assumeFiles(values: Values): AssumeFiles | undefined {
+  const mode = values['assume-files'];
+  if (mode === undefined) return undefined;
+  if (!(ASSUME_FILES as readonly string[]).includes(mode)) {
+    throw new UsageError(`--assume-files takes ${ASSUME_FILES.join(', ')}, not "${mode}"`);
+  }
+  return mode as AssumeFiles;
+}
+
+function statKind(path: string): StatKind {
+  try {
+    const st = statSync(path);
+    return st.isFile() ? 'file' : st.isDirectory() ? 'dir' : 'other';
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    return code === 'ENOENT' || code === 'ENOTDIR' ? 'none' : 'error';
+  }
+}
+
+/** Parses CONFIG for the simulator; syntax and read errors end the run with exit 2. */
+function loadNginx(file: string | undefined, values: Values): ParseResult {
+  if (file === undefined) throw new UsageError('name the nginx config file');
+  const result = parseNginx(file, {
+    comments: false,
+    ...(values.prefix !== undefined && { prefix: values.prefix }),
+    ...(values.sysroot !== undefined && { sysroot: values.sysroot }),
+  });
+  const cwd = process.cwd();
+  for (const w of result.warnings) process.stderr.write(`${shownPath(w.file, cwd)}:${w.line}:${w.column}: warning: ${w.message}\n`);
+  const unreadable = result.config[0]!.errors.find((e) => e.kind === 'read');
+  if (unreadable) throw new UsageError(`cannot read ${file}: ${unreadable.message}`);
+  const fatal = result.errors.filter((e) => e.kind !== 'include');
+  // A missing include: nginx -t would fail too, but the rest still says something.
+  for (const e of result.errors) {
+    process.stderr.write(`${shownPath(e.file, cwd)}:${e.line}:${e.column}: ${e.kind === 'include' ? 'warning' : 'error'}: ${e.message}\n`);
+  }
+  if (fatal.length > 0) throw new UsageError(`${file} has ${fatal.length === 1 ? 'a syntax error' : `${fatal.length} syntax errors`}; fix ${fatal.length === 1 ? 'it' : 'them'} first`);
+  return result;
+}
+
+function simOptions(values: Values): SimulateOptions {
+  return values.prefix !== undefined ? { prefix: values.prefix } : {};
+}
+
+function runExplain(args: string[], values: Values): number {
+  const format = simFormat(values);
+  const mode = assumeFiles(values);
+  if (args.length !== 3) throw new UsageError('explain takes CONFIG METHOD URL, e.g. verblint explain nginx.conf POST http://example.com/api/');
+  const [config, method, url] = args as [string, string, string];
+  const headers: Record<string, string> = {};
+  for (const h of values.header ?? []) {
+    const colon = h.indexOf(':');
+    if (colon <= 0) throw new UsageError(`--header takes 'Name: value', not "${h}"`);
+    headers[h.slice(0, colon).trim().toLowerCase()] = h.slice(colon + 1).trim();
+  }
+  const length = headers['content-length'];
+  if (length !== undefined && !/^\d+$/.test(length)) throw new UsageError(`Content-Length must be a whole number, not "${length}"`);
+  const files: FileOracle = mode === undefined ? diskFiles(statKind, values.sysroot) : assumedFiles(mode);
+  const request: SimRequest = {
+    method,
+    uri: url,
+    headers,
+    files,
+    ...(headers.host !== undefined && { host: headers.host }),
+    ...(values.client !== undefined && { client: values.client }),
+    ...(length !== undefined && { bodyLength: Number(length) }),
+  };
+  const model = buildModel(loadNginx(config, values));
+  const outcome = simulate(model, request, simOptions(values));
+  const cwd = process.cwd();
+  process.stdout.write(format === 'json' ? formatExplainJson(outcome, { cwd }) : formatExplain(outcome, { cwd, color: useColor(values) }));
+  return 0;
+}
+
+function runRoutes(args: string[], values: Values): number {
+  const format = simFormat(values);
+  const mode = assumeFiles(values) ?? 'unknown';
+  if (args.length !== 1) throw new UsageError('routes takes one CONFIG, e.g. verblint routes nginx.conf');
+  const model = buildModel(loadNginx(args[0], values));
+  const options = simOptions(values);
+  const servers = buildRoutes(model, (request) => simulate(model, request, options), { files: assumedFiles(mode) });
+  const cwd = process.cwd();
+  process.stdout.write(format === 'json' ? formatRoutesJson(servers, { cwd }) : formatRoutes(servers, { cwd, color: useColor(values) }));
+  return 0;
 }
 
 function listRules(): number {
@@ -238,8 +394,10 @@ export function main(argv: string[]): number {
     throw new UsageError((e as Error).message);
   }
   const { values, positionals } = parsed;
+  const command = positionals[0];
   if (values.help) {
-    process.stdout.write(`${USAGE}\n`);
+    const text = command === 'explain' ? EXPLAIN_USAGE : command === 'routes' ? ROUTES_USAGE : USAGE;
+    process.stdout.write(`${text}\n`);
     return 0;
   }
   if (values.version) {
@@ -247,7 +405,16 @@ export function main(argv: string[]): number {
     return 0;
   }
   if (values['list-rules']) return listRules();
-  if (positionals[0] === 'parse') return runParse(positionals.slice(1), values);
+  if (command !== 'explain' && command !== 'routes') {
+    const misplaced = (['assume-files', 'header', 'client'] as const).find((name) => values[name] !== undefined);
+    if (misplaced) throw new UsageError(`--${misplaced} is for verblint explain and verblint routes`);
+  }
+  if (command === 'routes' && (values.header !== undefined || values.client !== undefined)) {
+    throw new UsageError(`--${values.header !== undefined ? 'header' : 'client'} is for verblint explain`);
+  }
+  if (command === 'parse') return runParse(positionals.slice(1), values);
+  if (command === 'explain') return runExplain(positionals.slice(1), values);
+  if (command === 'routes') return runRoutes(positionals.slice(1), values);
   return runLint(positionals.length > 0 ? positionals : ['.'], values);
 }
 

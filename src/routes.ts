@@ -1,0 +1,504 @@
+// `verblint routes`: every location of every server against the common
+// methods, each cell a simulated request. The data builder takes the model
+// and a simulate function; the formatters are pure.
+import pc from 'picocolors';
+import { jsonUpstream, shownPath } from './explain.js';
+import { allLocations, type NginxLocation, type NginxModel, type NginxServer } from './nginx-model.js';
+import type { Outcome, SimRequest, Upstream } from './outcome.js';
+
+export const ROUTE_METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'] as const;
+export type RouteMethod = (typeof ROUTE_METHODS)[number];
+
+export interface Cell {
+  status: number | null;
+  possibleStatuses: number[];
+  producer: Outcome['producer'];
+  cannotTell: boolean;
+  upstream: Upstream | null;
+  /** The short text the table shows: `405`, `404|405`, `→ proxy`, `?`. */
+  text: string;
+}
+
+export interface Route {
+  /** The location as written: `location ~* \.php$`. */
+  location: string;
+  file: string;
+  line: number;
+  /** How deep it is nested: 0 for a location directly in the server. */
+  depth: number;
+  /** The request target the cells were simulated with; null when none reaches the location. */
+  uri: string | null;
+  /** Why there are no cells, when there are none. */
+  note: string | null;
+  cells: Partial<Record<RouteMethod, Cell>>;
+}
+
+export interface ServerRoutes {
+  names: string[];
+  listen: string[];
+  file: string;
+  line: number;
+  /** The Host and port the requests were sent with; host is null when no Host reaches this server. */
+  host: string | null;
+  port: number;
+  routes: Route[];
+}
+
+export type Simulate = (request: SimRequest) => Outcome;
+
+// ---- sample URIs ----
+
+const NOT_IN_URI = /[\x00-\x20"#%?<>\\^`{|}\x7f]/g;
+
+/** Percent-encodes what cannot stand in a request target's path. */
+export function encodePath(path: string): string {
+  return [...path]
+    .map((ch) => (ch.charCodeAt(0) > 0x7f ? encodeURIComponent(ch) : ch.replace(NOT_IN_URI, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase().padStart(2, '0')}`)))
+    .join('');
+}
+
+class RegexSampler {
+  private i = 0;
+  private readonly groups: string[] = [];
+  constructor(private readonly p: string) {}
+
+  run(): string | null {
+    const out = this.alternation();
+    return this.i === this.p.length ? out : null;
+  }
+
+  private alternation(): string {
+    const first = this.sequence();
+    while (this.p[this.i] === '|') {
+      this.i++;
+      this.sequence();
+    }
+    return first;
+  }
+
+  private sequence(): string {
+    let out = '';
+    while (this.i < this.p.length && this.p[this.i] !== '|' && this.p[this.i] !== ')') {
+      const atom = this.atom();
+      out += atom.repeat(this.quantifier());
+    }
+    return out;
+  }
+
+  /** How many times to repeat the atom just read: once for `*`, `+` and `?`, n for `{n}`. */
+  private quantifier(): number {
+    const p = this.p;
+    let times = 1;
+    const c = p[this.i];
+    if (c === '*' || c === '+' || c === '?') this.i++;
+    else if (c === '{') {
+      const m = /^\{(\d+)(,\d*)?\}/.exec(p.slice(this.i));
+      if (!m) return 1;
+      times = Math.max(1, Number(m[1]));
+      this.i += m[0].length;
+    } else return 1;
+    if (p[this.i] === '?' || p[this.i] === '+') this.i++;
+    return times;
+  }
+
+  private atom(): string {
+    const p = this.p;
+    const c = p[this.i++]!;
+    switch (c) {
+      case '^':
+      case '$':
+        return '';
+      case '.':
+        return 'x';
+      case '\\':
+        return this.escape(false);
+      case '[':
+        return this.charClass();
+      case '(':
+        return this.group();
+      case '*':
+      case '+':
+      case '?':
+        throw new Error(`nothing to repeat at ${this.i - 1}`);
+      default:
+        return c;
+    }
+  }
+
+  /** After a backslash; in a class, `\b` is a backspace and assertions make no sense. */
+  private escape(inClass: boolean): string {
+    const p = this.p;
+    const c = p[this.i++];
+    if (c === undefined) throw new Error('trailing backslash');
+    const classes: Record<string, string> = { d: '1', D: 'a', w: 'a', W: '-', s: ' ', S: 'x', h: ' ', H: 'x', v: ' ', V: 'x', N: 'x', R: '\n' };
+    if (c in classes) return classes[c]!;
+    if (!inClass && 'bBAzZGK'.includes(c)) return '';
+    if (c === 'n') return '\n';
+    if (c === 't') return '\t';
+    if (c === 'r') return '\r';
+    if (c === 'Q') {
+      const end = p.indexOf('\\E', this.i);
+      const text = p.slice(this.i, end < 0 ? p.length : end);
+      this.i = end < 0 ? p.length : end + 2;
+      return text;
+    }
+    if (c === 'E') return '';
+    if (c === 'x') {
+      const m = /^(?:\{([0-9a-fA-F]+)\}|([0-9a-fA-F]{1,2}))/.exec(p.slice(this.i));
+      if (!m) return '\0';
+      this.i += m[0].length;
+      return String.fromCodePoint(parseInt(m[1] ?? m[2]!, 16));
+    }
+    if (c === 'p' || c === 'P') {
+      const m = /^(?:\{[^}]*\}|.)/.exec(p.slice(this.i));
+      this.i += m?.[0].length ?? 0;
+      return 'a';
+    }
+    if (!inClass && /[1-9]/.test(c)) return this.groups[Number(c) - 1] ?? '';
+    if (/[a-zA-Z0-9]/.test(c)) throw new Error(`unknown escape \\${c}`);
+    return c;
+  }
+
+  private charClass(): string {
+    const p = this.p;
+    const negated = p[this.i] === '^';
+    if (negated) this.i++;
+    const members: Array<[string, string]> = [];
+    let first = true;
+    while (this.i < p.length && (p[this.i] !== ']' || first)) {
+      first = false;
+      let lo: string;
+      if (p.startsWith('[:', this.i)) {
+        const end = p.indexOf(':]', this.i);
+        if (end < 0) throw new Error('unterminated POSIX class');
+        const name = p.slice(this.i + 2, end).replace(/^\^/, '');
+        this.i = end + 2;
+        const sample = name === 'digit' || name === 'xdigit' ? '1' : name === 'space' || name === 'blank' ? ' ' : name === 'punct' ? '-' : 'a';
+        members.push([sample, sample]);
+        continue;
+      }
+      if (p[this.i] === '\\') {
+        this.i++;
+        const kind = p[this.i];
+        lo = this.escape(true);
+        if (kind === 'd') members.push(['0', '9']);
+        else if (kind === 'w') members.push(['a', 'z'], ['A', 'Z'], ['0', '9'], ['_', '_']);
+        else if (kind === 's') members.push([' ', ' '], ['\t', '\r']);
+        else members.push([lo, lo]);
+        continue;
+      }
+      lo = p[this.i++]!;
+      if (p[this.i] === '-' && p[this.i + 1] !== undefined && p[this.i + 1] !== ']') {
+        this.i++;
+        const hi = p[this.i] === '\\' ? (this.i++, this.escape(true)) : p[this.i++]!;
+        members.push([lo, hi]);
+      } else members.push([lo, lo]);
+    }
+    if (p[this.i] !== ']') throw new Error('unterminated class');
+    this.i++;
+    if (!negated) return members[0]?.[0] ?? '';
+    const inside = (ch: string): boolean => members.some(([a, b]) => ch >= a && ch <= b);
+    const pick = [...'xaz0_-~.'].find((ch) => !inside(ch));
+    if (pick === undefined) throw new Error('no character outside the class');
+    return pick;
+  }
+
+  private group(): string {
+    const p = this.p;
+    let capture = true;
+    let keep = true;
+    if (p[this.i] === '?') {
+      const rest = p.slice(this.i + 1);
+      let m: RegExpExecArray | null;
+      if (rest.startsWith('#')) {
+        const end = p.indexOf(')', this.i);
+        if (end < 0) throw new Error('unterminated comment');
+        this.i = end + 1;
+        return '';
+      } else if ((m = /^(?:P?<([A-Za-z_]\w*)>|'([A-Za-z_]\w*)')/.exec(rest))) {
+        this.i += 1 + m[0].length;
+      } else if ((m = /^(?:=|!|<=|<!)/.exec(rest))) {
+        this.i += 1 + m[0].length;
+        capture = false;
+        keep = false;
+      } else if ((m = /^(?::|>|\|)/.exec(rest))) {
+        this.i += 1 + m[0].length;
+        capture = false;
+      } else if ((m = /^[a-zA-Z^-]*([:)])/.exec(rest))) {
+        this.i += 1 + m[0].length;
+        if (m[1] === ')') return '';
+        capture = false;
+      } else throw new Error(`unknown group (?${rest[0] ?? ''}`);
+    }
+    const index = this.groups.length;
+    if (capture) this.groups.push('');
+    const inner = this.alternation();
+    if (p[this.i] !== ')') throw new Error('unterminated group');
+    this.i++;
+    if (capture) this.groups[index] = inner;
+    return keep ? inner : '';
+  }
+}
+
+/**
+ * A string the PCRE `pattern` should match, built by taking the first
+ * alternative of each choice, one repetition of each loop and the first
+ * character of each class; null when the pattern is beyond this reading.
+ * The caller checks the result with the real matcher.
+ */
+export function regexSample(pattern: string): string | null {
+  try {
+    return new RegexSampler(pattern).run();
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Request paths (not yet encoded) to try for a location, best first; empty
+ * for a named location. `within` is the prefix of the location it is nested
+ * in, if any: a nested regex is tried below it first.
+ */
+export function sampleUris(modifier: NginxLocation['modifier'], name: string, within?: string): string[] {
+  if (modifier === '@') return [];
+  if (modifier === '' || modifier === '^~' || modifier === '=') return name.startsWith('/') ? [name] : [`/${name}`];
+  const sample = regexSample(name);
+  if (sample === null) return [];
+  const tail = sample.replace(/^\/+/, '');
+  const candidates = within !== undefined ? [`${within.replace(/\/*$/, '/')}${sample.startsWith('.') ? 'x' : ''}${tail}`] : [];
+  if (sample.startsWith('/')) candidates.push(sample, `${sample}x`);
+  else candidates.push(sample.startsWith('.') ? `/x${sample}` : `/${sample}`, `/${sample}`, `/x/${sample}`);
+  return [...new Set(candidates)];
+}
+
+// ---- the table's data ----
+
+const key = (file: string, line: number): string => `${file}:${line}`;
+
+/** The location a GET reached first in any branch: the last of the first run of location steps in the trace. */
+function reached(outcome: Outcome, locations: ReadonlySet<string>): Set<string> {
+  const found = new Set<string>();
+  for (const b of outcome.branches) {
+    let last: string | null = null;
+    for (const step of b.trace) {
+      const k = key(step.file, step.line);
+      if (locations.has(k)) last = k;
+      else if (last !== null) break;
+    }
+    if (last !== null) found.add(last);
+  }
+  return found;
+}
+
+function serverKeys(server: NginxServer): Set<string> {
+  const keys = new Set([key(server.node.file, server.node.line)]);
+  for (const d of server.directives) if (d.directive === 'listen' || d.directive === 'server_name') keys.add(key(d.file, d.line));
+  return keys;
+}
+
+/** Host headers that might pick this server, from its server_name list. */
+function hostCandidates(server: NginxServer): string[] {
+  const out: string[] = [];
+  for (const n of server.info.names) {
+    const name = n.name;
+    if (n.kind === 'exact' && name !== '' && !name.startsWith('$')) out.push(name);
+    else if (n.kind === 'leading-wildcard') out.push(name.startsWith('*.') ? `www.${name.slice(2)}` : name.slice(1));
+    else if (n.kind === 'trailing-wildcard') out.push(`${name.slice(0, -2)}.com`);
+    else if (n.kind === 'regex') {
+      const sample = regexSample(name.slice(1));
+      if (sample) out.push(sample.toLowerCase());
+    }
+  }
+  out.push('localhost');
+  return [...new Set(out)];
+}
+
+function listenText(server: NginxServer): string[] {
+  return server.info.listens.map((l) => (l.address.startsWith('unix:') ? l.address : `${l.address}:${l.port}`));
+}
+
+/** The text of one cell: every status nginx can send, the backends, and `?` when verblint cannot tell. */
+export function cellText(outcome: Outcome): string {
+  const parts = outcome.possibleStatuses.map(String);
+  const modules = new Set<string>();
+  for (const b of outcome.branches) {
+    if (b.producer === 'upstream' && b.upstream && b.status === null) modules.add(b.upstream.module);
+    else if (b.status === null && b.producer === 'return') modules.add('close');
+    else if (b.status === null && b.producer === 'no-server') modules.add('refused');
+  }
+  for (const m of modules) parts.push(m === 'close' || m === 'refused' ? m : `\u2192 ${m}`);
+  if (outcome.cannotTell) return parts.length > 0 ? `${parts.join('|')}?` : '?';
+  return parts.length > 0 ? parts.join('|') : '?';
+}
+
+function cellOf(outcome: Outcome): Cell {
+  return {
+    status: outcome.status,
+    possibleStatuses: outcome.possibleStatuses,
+    producer: outcome.producer,
+    cannotTell: outcome.cannotTell,
+    upstream: jsonUpstream(outcome.upstream),
+    text: cellText(outcome),
+  };
+}
+
+function locationText(l: NginxLocation): string {
+  return ['location', ...l.node.args].join(' ');
+}
+
+function depthOf(l: NginxLocation): number {
+  let depth = 0;
+  for (let p = l.parent; p && p.kind === 'location'; p = p.parent) depth++;
+  return depth;
+}
+
+/** Simulates each location of each server with each of ROUTE_METHODS. */
+export function buildRoutes(model: NginxModel, simulate: Simulate, request: Pick<SimRequest, 'files'> = {}): ServerRoutes[] {
+  return model.servers.map((server) => {
+    const listen = server.info.listens[0]!;
+    const unix = listen.address.startsWith('unix:');
+    const base: Omit<SimRequest, 'method' | 'uri'> = {
+      port: listen.port,
+      headers: {},
+      ...(unix || (listen.address !== '*' && listen.address !== '[::]') ? { address: listen.address } : {}),
+      ...(request.files && { files: request.files }),
+    };
+    const mine = serverKeys(server);
+    const host = hostCandidates(server).find((h) => {
+      const first = simulate({ ...base, host: h, method: 'GET', uri: '/' }).trace[0];
+      return first !== undefined && mine.has(key(first.file, first.line));
+    });
+    const locations = [...allLocations(server.locations)];
+    const locationKeys = new Set(locations.map((l) => key(l.node.file, l.node.line)));
+    const routes = locations.map((loc): Route => {
+      const route: Route = { location: locationText(loc), file: loc.node.file, line: loc.node.line, depth: depthOf(loc), uri: null, note: null, cells: {} };
+      if (loc.modifier === '@') {
+        route.note = 'named location: reached only through try_files, error_page and the like';
+        return route;
+      }
+      if (host === undefined) {
+        route.note = 'no Host header reaches this server';
+        return route;
+      }
+      const own = key(loc.node.file, loc.node.line);
+      const parent = loc.parent?.kind === 'location' ? (loc.parent as NginxLocation) : null;
+      const within = parent && (parent.modifier === '' || parent.modifier === '^~') ? parent.name : undefined;
+      const uri = sampleUris(loc.modifier, loc.name, within)
+        .map(encodePath)
+        .find((u) => reached(simulate({ ...base, host, method: 'GET', uri: u }), locationKeys).has(own));
+      if (uri === undefined) {
+        route.note = 'no sample URI reaches this location';
+        return route;
+      }
+      route.uri = uri;
+      for (const method of ROUTE_METHODS) route.cells[method] = cellOf(simulate({ ...base, host, method, uri }));
+      return route;
+    });
+    if (locations.length === 0 && host !== undefined) {
+      // A server without locations (a redirect to https, a catch-all) still answers.
+      const cells: Route['cells'] = {};
+      for (const method of ROUTE_METHODS) cells[method] = cellOf(simulate({ ...base, host, method, uri: '/' }));
+      routes.push({ location: '(server)', file: server.node.file, line: server.node.line, depth: 0, uri: '/', note: null, cells });
+    }
+    return { names: server.info.names.map((n) => n.name), listen: listenText(server), file: server.node.file, line: server.node.line, host: host ?? null, port: listen.port, routes };
+  });
+}
+
+// ---- formatters ----
+
+export interface RoutesFormatOptions {
+  color: boolean;
+  cwd: string;
+}
+
+type Colors = ReturnType<typeof pc.createColors>;
+
+function paint(part: string, c: Colors): string {
+  if (part.startsWith('\u2192')) return c.green(part);
+  const status = Number(part.replace(/\?$/, ''));
+  if (part === '?' || Number.isNaN(status)) return c.yellow(part);
+  const mark = part.endsWith('?') ? c.yellow('?') : '';
+  const digits = String(status);
+  if (status === 405) return c.red(digits) + mark;
+  if (status === 401 || status === 403) return c.magenta(digits) + mark;
+  if (status === 404) return c.dim(digits) + mark;
+  if (status >= 300 && status < 400) return c.yellow(digits) + mark;
+  if (status >= 200 && status < 300) return c.green(digits) + mark;
+  return digits + mark;
+}
+
+function paintCell(text: string, c: Colors): string {
+  return text
+    .split('|')
+    .map((p) => paint(p, c))
+    .join(c.dim('|'));
+}
+
+/** The table: one block per server, one row per location, one column per method. */
+export function formatRoutes(servers: readonly ServerRoutes[], options: RoutesFormatOptions): string {
+  const c = pc.createColors(options.color);
+  const out: string[] = [];
+  for (const s of servers) {
+    const names = s.names.length > 0 ? s.names.join(' ') : '(no server_name)';
+    const via = s.host === null ? 'no Host reaches it' : `Host ${s.host}, port ${s.port}`;
+    out.push(`${c.bold(`server ${names}`)}  listen ${s.listen.join(' ')}  ${c.dim(`${shownPath(s.file, options.cwd)}:${s.line}`)}  (${via})`);
+    if (s.routes.length === 0) {
+      out.push('  (no locations)', '');
+      continue;
+    }
+    const rows = s.routes.map((r) => ({
+      location: `${'  '.repeat(r.depth)}${r.location}`,
+      where: r.file === s.file ? String(r.line) : `${shownPath(r.file, options.cwd)}:${r.line}`,
+      uri: r.uri ?? '',
+      cells: ROUTE_METHODS.map((m) => r.cells[m]?.text ?? ''),
+      note: r.uri === null ? `(${r.note ?? 'no sample URI'})` : null,
+    }));
+    const header = { location: 'location', where: 'line', uri: 'uri', cells: [...ROUTE_METHODS] as string[] };
+    const w = {
+      location: Math.max(header.location.length, ...rows.map((r) => r.location.length)),
+      where: Math.max(header.where.length, ...rows.map((r) => r.where.length)),
+      uri: Math.max(header.uri.length, ...rows.map((r) => r.uri.length)),
+      cells: ROUTE_METHODS.map((m, i) => Math.max(m.length, ...rows.map((r) => r.cells[i]!.length))),
+    };
+    const pad = (text: string, width: number, shown = text): string => shown + ' '.repeat(Math.max(0, width - text.length));
+    out.push(
+      `  ${[pad(header.location, w.location), pad(header.where, w.where), pad(header.uri, w.uri), ...header.cells.map((h, i) => pad(h, w.cells[i]!))].map((t) => c.dim(t)).join('  ')}`.trimEnd(),
+    );
+    for (const r of rows) {
+      const head = [pad(r.location, w.location), pad(r.where, w.where, c.dim(r.where))];
+      const tail = r.note !== null ? [c.dim(r.note)] : [pad(r.uri, w.uri), ...r.cells.map((t, i) => pad(t, w.cells[i]!, paintCell(t, c)))];
+      out.push(`  ${[...head, ...tail].join('  ')}`.trimEnd());
+    }
+    out.push('');
+  }
+  out.push(c.dim('Cells: the status nginx sends; "\u2192 proxy": the backend answers; "a|b": either, depending on files or conditions; "close": return 444 closes the connection; "?": verblint cannot tell.'));
+  return `${out.join('\n')}\n`;
+}
+
+/** The JSON report of `verblint routes`, paths relative to cwd, 2-space indent, trailing newline. */
+export function formatRoutesJson(servers: readonly ServerRoutes[], options: Pick<RoutesFormatOptions, 'cwd'>): string {
+  const data = {
+    servers: servers.map((s) => ({
+      names: s.names,
+      listen: s.listen,
+      file: shownPath(s.file, options.cwd),
+      line: s.line,
+      host: s.host,
+      port: s.port,
+      routes: s.routes.map((r) => ({
+        location: r.location,
+        file: shownPath(r.file, options.cwd),
+        line: r.line,
+        uri: r.uri,
+        ...(r.note !== null && { note: r.note }),
+        cells: Object.fromEntries(
+          Object.entries(r.cells).map(([m, cell]) => [
+            m,
+            { status: cell.status, possibleStatuses: cell.possibleStatuses, producer: cell.producer, cannotTell: cell.cannotTell, upstream: cell.upstream },
+          ]),
+        ),
+      })),
+    })),
+  };
+  return `${JSON.stringify(data, null, 2)}\n`;
+}
