@@ -40,7 +40,9 @@ export interface LimitExcept extends Level {
 
 export interface NginxServer extends Level {
   kind: 'server';
+  /** The server block; for a snippet of locations (`synthetic`), its first location. */
   node: Directive;
+  synthetic: boolean;
   info: ServerInfo;
   locations: NginxLocation[];
   ifs: Map<Directive, Level>;
@@ -83,6 +85,15 @@ export function locationName(node: Directive): { modifier: LocationModifier; nam
   return { modifier: '', name: first };
 }
 
+const models = new WeakMap<ParseResult, NginxModel>();
+
+/** buildModel, once per tree: every rule of a run shares it. */
+export function modelOf(tree: ParseResult): NginxModel {
+  let model = models.get(tree);
+  if (!model) models.set(tree, (model = buildModel(tree)));
+  return model;
+}
+
 export function buildModel(tree: ParseResult): NginxModel {
   const main = tree.config[0];
   if (!main) return { http: { kind: 'http', node: null, directives: [], parent: null }, servers: [] };
@@ -96,12 +107,17 @@ export function buildModel(tree: ParseResult): NginxModel {
     parent: null,
   };
   const servers: NginxServer[] = [];
-  for (const node of http.directives) {
-    if (node.directive !== 'server' || !node.block) continue;
-    const directives = expandIncludes(node.block, tree);
+  const serverNodes = http.directives.filter((d) => d.directive === 'server' && d.block);
+  // A file of locations (a snippet for a server block) is read as one server around them.
+  const fragment = !httpNode && serverNodes.length === 0 && top.some((d) => d.directive === 'location');
+  const blocks: Array<{ node: Directive; directives: Directive[] }> = fragment
+    ? [{ node: top.find((d) => d.directive === 'location')!, directives: top }]
+    : serverNodes.map((node) => ({ node, directives: expandIncludes(node.block!, tree) }));
+  for (const { node, directives } of blocks) {
     const server: NginxServer = {
       kind: 'server',
       node,
+      synthetic: fragment,
       directives,
       parent: http,
       info: serverInfo(directives, servers.length),

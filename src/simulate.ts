@@ -321,14 +321,10 @@ class Run {
       throw new HttpError(404, 'internal');
     }
     if (loc) this.selectHandler(loc);
-    let limited = false;
-    if (loc?.limitExcept && !loc.limitExcept.allowed.has(st.method)) {
-      limited = true;
-      st.level = loc.limitExcept;
-      this.step(loc.limitExcept.node, `${st.method} is not in the list: the limit_except block applies, and the location's rewrite directives (return, rewrite, if, set) are skipped`);
-      this.selectLimitHandler(loc);
-    } else if (loc?.limitExcept) {
-      this.step(loc.limitExcept.node, `${st.method} is allowed by limit_except`);
+    const limited = loc?.limitExcept && !loc.limitExcept.allowed.has(st.method) ? loc.limitExcept : null;
+    if (limited) {
+      st.level = limited;
+      this.selectLimitHandler(loc!);
     }
     const max = parseSize(nearest(st.level, 'client_max_body_size')?.args[0] ?? '1m');
     if ((this.request.bodyLength ?? 0) > max && max > 0) {
@@ -339,6 +335,11 @@ class Run {
       const target = loc.name + (st.args ? `?${st.args}` : '');
       this.step(loc.node, `${st.uri} lacks the trailing slash of a location with ${passOf(loc)?.directive ?? 'a *_pass'}: 301 to ${loc.name} for every method (browsers then send POST as GET)`);
       throw new HttpError(301, 'auto-redirect', this.absolute(target));
+    }
+    if (limited) {
+      this.step(limited.node, `${st.method} is not in the list: the limit_except block applies, and the location's rewrite directives (return, rewrite, if, set) are skipped`);
+    } else if (loc?.limitExcept) {
+      this.step(loc.limitExcept.node, `${st.method} is allowed by limit_except`);
     }
     if (loc && !limited) {
       const flow = this.rewriteCodes(st.level!, loc.directives, false);
