@@ -29,8 +29,8 @@ const some = <T>(r: Random, xs: readonly T[], p: number): T[] => xs.filter(() =>
 const PREFIXES = ['/api/', '/api/v1/', '/app', '/static/', '/up/', '/files/', '/'];
 const REGEXES = ['~ \\.(json|txt)$', '~* ^/API/', '~ ^/api/v[0-9]+/', '~ /up', '~* \\.PHP$'];
 const METHODS = ['GET', 'POST', 'PUT', 'DELETE', 'OPTIONS', 'PATCH'];
-const REQUEST_METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS', 'FOO', 'TRACE', 'MKCOL'];
-const URIS = ['/', '/api', '/api/', '/api/users', '/api/data.json', '/api/v1', '/api/v1/x', '/api/v2/x', '/app', '/app/', '/app/x.txt', '/static/a.txt', '/static/missing', '/static', '/up', '/up/file', '/upload', '/files', '/files/', '/index.html', '/x.txt', '/API/x', '/e.html', '/a.php', '/api/users?x=1'];
+const REQUEST_METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS', 'FOO', 'TRACE', 'MKCOL', 'post'];
+const URIS = ['/', '/api', '/api/', '/api/users', '/api/data.json', '/api/v1', '/api/v1/x', '/api/v2/x', '/app', '/app/', '/app/x.txt', '/static/a.txt', '/static/missing', '/static', '/up', '/up/file', '/upload', '/files', '/files/', '/index.html', '/x.txt', '/API/x', '/e.html', '/a.php', '/api/users?x=1', '/app/x.txt?x=1', '/files/../x.txt', '/api//users', '/static/a.txt/'];
 const FILES: Record<string, string | null> = {
   'index.html': 'i',
   'e.html': 'e',
@@ -57,6 +57,14 @@ function handler(r: Random, s: RealSite, regex: boolean): string {
     'try_files $uri $uri/ @back;',
     'dav_methods PUT DELETE;',
     'empty_gif;',
+    'index index.html; try_files $uri $uri/ =404;',
+    'rewrite ^/(.*)$ /app/$1 break;',
+    regex ? 'rewrite ^ /e.html last;' : `rewrite ^${'/'}(\\w+)/(.*)$ /$2 last;`,
+    `alias ${s.root}/files/;`,
+    'autoindex on;',
+    'deny all;',
+    'internal;',
+    `proxy_method POST; proxy_pass ${b};`,
   ]);
 }
 
@@ -82,6 +90,8 @@ function location(r: Random, s: RealSite, spec: string, regex: boolean, nested: 
     lines.push(pick(r, ['error_page 405 =200 $uri;', 'error_page 405 = @back;', 'error_page 403 404 /e.html;', 'error_page 405 /e.html;', 'error_page 404 =200 /index.html;']));
   }
   if (chance(r, 0.2)) lines.push(`add_header Allow "GET, HEAD"${chance(r, 0.5) ? ' always' : ''};`);
+  if (chance(r, 0.1)) lines.push(`if ($arg_x) { add_header X-If 1 always; }`);
+  if (chance(r, 0.1)) lines.push(`client_max_body_size 2;`);
   lines.push(main);
   if (nested) lines.push(nested);
   return `location ${spec} { ${lines.join(' ')} }`;
@@ -116,7 +126,8 @@ function config(r: Random): (s: RealSite) => string {
 function requests(r: Random): RealRequest[] {
   return Array.from({ length: REQUESTS_PER_CONFIG }, () => {
     const method = pick(r, REQUEST_METHODS);
-    const req: RealRequest = { method, target: pick(r, URIS) };
+    const uri = pick(r, URIS);
+    const req: RealRequest = { method, target: chance(r, 0.1) ? `http://localhost${uri}` : uri };
     if (method === 'POST' || method === 'PUT') req.body = 'data';
     return req;
   });
@@ -136,7 +147,13 @@ describeReal(`the simulator agrees with nginx on ${CONFIGS * REQUESTS_PER_CONFIG
       all.push(...checked);
     }
     const cannotTell = all.filter((c) => c.outcome.cannotTell).length;
-    console.info(`generated pairs: ${all.length}, cannot tell: ${cannotTell}, disagreements: ${problems.length}`);
+    const answers = new Map<string, number>();
+    for (const c of all) {
+      const key = c.outcome.producer === 'upstream' ? 'upstream' : `${c.outcome.status ?? 'none'} ${c.outcome.producer}`;
+      answers.set(key, (answers.get(key) ?? 0) + 1);
+    }
+    const spread = [...answers].sort((a, b) => b[1] - a[1]).map(([k, n]) => `${k}: ${n}`).join(', ');
+    console.info(`generated pairs: ${all.length}, cannot tell: ${cannotTell}, disagreements: ${problems.length}\nanswers: ${spread}`);
     expect(all.length).toBe(CONFIGS * REQUESTS_PER_CONFIG);
     expect(problems).toEqual([]);
   }, 120_000);
