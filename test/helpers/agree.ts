@@ -102,3 +102,27 @@ export function describeProblem(c: Checked, config?: string): string {
   const trace = c.outcome.trace.map((t) => `    ${t.line ? `line ${t.line}: ` : ''}${t.note}`).join('\n');
   return `${c.request.method} ${c.request.target}: ${c.problem}\n  real: ${c.real.status} allow=${c.real.allow} location=${c.real.location} backend=${JSON.stringify(c.real.backend)}\n  trace:\n${trace}${config ? `\n  config:\n${config}` : ''}`;
 }
+
+/** What a test says nginx answers: a status, null for a closed connection, "upstream", or details. */
+export type Expect = number | null | 'upstream' | { status: number | null | 'upstream'; allow?: string | null; location?: string; method?: string; path?: string };
+
+/** How the real answer differs from what the test (the doc, a rule's claim) says; empty when it does not. */
+export function expectationProblems(c: Checked, raw: Expect): string[] {
+  const want = typeof raw === 'object' && raw !== null ? raw : { status: raw };
+  const label = `${c.request.method} ${c.request.target}`;
+  const out: string[] = [];
+  if (want.status === 'upstream') {
+    if (!c.real.backend && c.real.status !== 502) out.push(`${label}: nginx answered ${c.real.status}; expected the backend to get it`);
+    if (want.method && c.real.backend?.method !== want.method) out.push(`${label}: backend got ${c.real.backend?.method}, expected ${want.method}`);
+    if (want.path && c.real.backend?.path !== want.path) out.push(`${label}: backend got ${c.real.backend?.path}, expected ${want.path}`);
+  } else {
+    if (c.real.status !== want.status) out.push(`${label}: nginx answered ${c.real.status}, expected ${want.status}`);
+    if (c.real.backend) out.push(`${label}: the backend answered; expected nginx to`);
+  }
+  if ('allow' in want && c.real.allow !== want.allow) out.push(`${label}: Allow ${c.real.allow}, expected ${want.allow}`);
+  if (want.location) {
+    const port = /:(\d+)\//.exec(c.real.location ?? '')?.[1] ?? '';
+    if (c.real.location !== want.location.replace('PORT', port)) out.push(`${label}: Location ${c.real.location}, expected ${want.location}`);
+  }
+  return out;
+}

@@ -2,10 +2,8 @@
 // what nginx answers): each case checks the real nginx against the doc, and
 // the simulator against the real nginx.
 import { expect, it } from 'vitest';
-import { checkConfig, describeProblem } from '../helpers/agree.js';
+import { checkConfig, describeProblem, expectationProblems, type Expect } from '../helpers/agree.js';
 import { describeReal, type RealRequest, type RealSite } from '../helpers/real-nginx.js';
-
-type Expect = number | null | 'upstream' | { status: number | null | 'upstream'; allow?: string | null; location?: string; method?: string; path?: string };
 
 interface Fact {
   name: string;
@@ -412,25 +410,8 @@ describeReal('the simulator agrees with nginx on every behaviour in nginx-method
       );
       const problems: string[] = [];
       checked.forEach((c, i) => {
-        const raw = fact.cases[i]![1];
-        const want = typeof raw === 'object' && raw !== null ? raw : { status: raw };
-        const label = `${c.request.method} ${c.request.target}`;
-        // The doc's fact, on the real nginx.
-        if (want.status === 'upstream') {
-          if (!c.real.backend && c.real.status !== 502) problems.push(`${label}: nginx did not pass it to the backend (got ${c.real.status}); the doc says it does`);
-          if (want.method && c.real.backend && c.real.backend.method !== want.method) problems.push(`${label}: backend got ${c.real.backend.method}, doc says ${want.method}`);
-          if (want.path && c.real.backend && c.real.backend.path !== want.path) problems.push(`${label}: backend got ${c.real.backend.path}, doc says ${want.path}`);
-        } else {
-          if (c.real.status !== want.status) problems.push(`${label}: nginx answered ${c.real.status}, the doc says ${want.status}`);
-          if (c.real.backend) problems.push(`${label}: the backend answered; the doc says nginx does`);
-        }
-        if ('allow' in want && c.real.allow !== want.allow) problems.push(`${label}: Allow ${c.real.allow}, expected ${want.allow}`);
-        if ('location' in want && want.location) {
-          const port = c.real.location?.match(/:(\d+)\//)?.[1] ?? '';
-          if (c.real.location !== want.location.replace('PORT', port)) problems.push(`${label}: Location ${c.real.location}, expected ${want.location}`);
-        }
-        // The simulator, against the real nginx.
-        if (c.outcome.cannotTell) problems.push(`${label}: the simulator cannot tell (${c.outcome.branches.flatMap((b) => b.assumptions).join('; ')})`);
+        problems.push(...expectationProblems(c, fact.cases[i]![1]));
+        if (c.outcome.cannotTell) problems.push(`${c.request.method} ${c.request.target}: the simulator cannot tell (${c.outcome.branches.flatMap((b) => b.assumptions).join('; ')})`);
         else if (c.problem) problems.push(describeProblem(c));
       });
       expect(problems).toEqual([]);
