@@ -141,10 +141,11 @@ function ifLevels(parent: Level, tree: ParseResult): Map<Directive, Level> {
   return ifs;
 }
 
-function locationsIn(parent: Level, server: NginxServer, tree: ParseResult): NginxLocation[] {
+/** `ancestors` are the location blocks around this one: a file that includes itself inside a location would otherwise nest forever. */
+function locationsIn(parent: Level, server: NginxServer, tree: ParseResult, ancestors: ReadonlySet<Directive> = new Set()): NginxLocation[] {
   const out: NginxLocation[] = [];
   for (const node of parent.directives) {
-    if (node.directive !== 'location' || !node.block) continue;
+    if (node.directive !== 'location' || !node.block || ancestors.has(node)) continue;
     const { modifier, name } = locationName(node);
     const location: NginxLocation = {
       kind: 'location',
@@ -165,7 +166,7 @@ function locationsIn(parent: Level, server: NginxServer, tree: ParseResult): Ngi
       if (allowed.has('GET')) allowed.add('HEAD');
       location.limitExcept = { kind: 'limit_except', node: limit, directives: expandIncludes(limit.block!, tree), parent: location, allowed };
     }
-    location.locations = locationsIn(location, server, tree);
+    location.locations = locationsIn(location, server, tree, new Set([...ancestors, node]));
     out.push(location);
   }
   return out;
