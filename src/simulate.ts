@@ -640,6 +640,13 @@ class Run {
   }
 
   private content(): never {
+    const foreign = unknownHandler(this.state.level!);
+    if (foreign) {
+      this.cannotTell = true;
+      this.assumptions.push(`${foreign.directive} decides the answer`);
+      this.step(foreign, `${foreign.directive} is a module verblint does not model: cannot tell what it answers`);
+      this.end(null, 'handler', { allow: null });
+    }
     // try_files is not merged into nested levels: an `if` block that matched, or a limit_except block, has none.
     const tryFiles = own(this.state.level!, 'try_files');
     if (tryFiles) this.tryFiles(tryFiles);
@@ -1041,6 +1048,23 @@ class Run {
     const host = st.host || (st.server?.info.names[0]?.name ?? 'localhost');
     return `http://${host}${st.port === 80 ? '' : `:${st.port}`}${url}`;
   }
+}
+
+/**
+ * Handlers of modules the simulator does not model (NGINX Plus `api`, njs,
+ * Lua, Perl, echo, Passenger, the upload module...): where one is written,
+ * the request may never reach the static module or a `*_pass`.
+ */
+const FOREIGN_HANDLERS = /^(api|status|perl|passenger_enabled|upload_pass|js_content|echo(_\w+)?|\w+_by_lua(_block|_file)?|push_stream_\w+|rtmp_stat|vod|xslt_stylesheet)$/;
+
+/** The first directive of an unmodelled module at this level or the location around it. */
+export function unknownHandler(level: Level): Directive | null {
+  for (let l: Level | null = level; l && l.kind !== 'server' && l.kind !== 'http'; l = l.parent) {
+    const found = l.directives.find((d) => FOREIGN_HANDLERS.test(d.directive) && d.args[0] !== 'off');
+    if (found) return found;
+    if (l.kind === 'location') break;
+  }
+  return null;
 }
 
 function regexFor(pattern: string, caseless: boolean): RegExp | null {

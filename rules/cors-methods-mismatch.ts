@@ -1,0 +1,30 @@
+import { corsHeaders, headerName, locationProbes, PREFLIGHT, refusal, every405Static } from '../src/header-rules.js';
+import { defineRule } from '../src/rule.js';
+
+export default defineRule({
+  id: 'cors-methods-mismatch',
+  description: 'Report an Access-Control-Allow-Methods header that lists methods the location refuses.',
+  dialects: ['nginx'],
+  severity: 'warning',
+  options: {},
+  check(ctx) {
+    const seen = new Set<object>();
+    for (const [loc, { uri, probe }] of locationProbes(ctx.tree)) {
+      const lists = corsHeaders(loc).filter((d) => headerName(d) === 'access-control-allow-methods' && !seen.has(d));
+      if (lists.length === 0 || every405Static(probe('OPTIONS', PREFLIGHT))) continue;
+      for (const d of lists) {
+        const methods = [...new Set((d.args[1] ?? '').toUpperCase().split(/[\s,]+/))].filter((m) => /^[A-Z]+$/.test(m) && m !== 'OPTIONS');
+        const refused = methods.flatMap((m) => {
+          const why = refusal(probe(m, { origin: PREFLIGHT.origin }), loc);
+          return why ? [`${m} gets ${why}`] : [];
+        });
+        if (refused.length === 0) continue;
+        seen.add(d);
+        ctx.report(
+          d,
+          `Access-Control-Allow-Methods ${d.argNodes[1]?.raw ?? ''} promises methods that ${uri} (location on line ${loc.node.line}) refuses: ${refused.join(', ')}; list only what the location serves`,
+        );
+      }
+    }
+  },
+});

@@ -1,0 +1,25 @@
+import { NGINX_METHODS } from '../src/limit-except.js';
+import { directivesNamed } from '../src/model.js';
+import { defineRule } from '../src/rule.js';
+
+const KNOWN = new Set(NGINX_METHODS);
+
+export default defineRule({
+  id: 'limit-except-invalid-method',
+  description: 'Report a limit_except method that nginx does not accept.',
+  dialects: ['nginx'],
+  severity: 'error',
+  options: {},
+  check(ctx) {
+    // Each file of the tree once: an included file is checked where it is written.
+    for (const file of ctx.tree.config) {
+      for (const d of directivesNamed(file.parsed, 'limit_except')) {
+        for (const arg of d.argNodes) {
+          if (KNOWN.has(arg.value.toUpperCase())) continue;
+          const always = /^(TRACE|CONNECT)$/i.test(arg.value) ? `; nginx answers ${arg.value.toUpperCase()} with 405 before any location anyway` : '';
+          ctx.report(arg, `invalid method "${arg.value}": nginx -t fails; limit_except accepts only ${NGINX_METHODS.join(', ')}${always}`);
+        }
+      }
+    }
+  },
+});

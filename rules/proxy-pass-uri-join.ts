@@ -1,0 +1,35 @@
+import { eachLocation, locationText, simulateOn, uriPart } from '../src/proxy-rules.js';
+import { encodePath } from '../src/routes.js';
+import { defineRule } from '../src/rule.js';
+
+export default defineRule({
+  id: 'proxy-pass-uri-join',
+  description: 'Report a proxy_pass URI part and a location prefix that disagree on the trailing slash.',
+  dialects: ['nginx'],
+  severity: 'warning',
+  options: {},
+  check(ctx) {
+    for (const { location: loc, server } of eachLocation(ctx.tree)) {
+      if (loc.modifier !== '' && loc.modifier !== '^~') continue;
+      for (const pass of loc.directives.filter((d) => d.directive === 'proxy_pass')) {
+        const part = uriPart(pass.args[0] ?? '');
+        if (!part || loc.name.endsWith('/') === part.endsWith('/')) continue;
+        // A sample request whose rest after the prefix starts right after the slash, or with one.
+        const sample = encodePath(loc.name.endsWith('/') ? `${loc.name}users` : `${loc.name}/users`);
+        const rest = sample.slice(loc.name.length);
+        const outcome = simulateOn(ctx.tree, server, 'GET', sample);
+        const last = outcome?.trace[outcome.trace.length - 1];
+        const reached = outcome?.upstream && last?.file === pass.file && last.line === pass.line;
+        const path = reached ? outcome.upstream!.path : `${part}${rest}`;
+        // A `rewrite` changes what is joined (or loops): then only the simulator's word counts.
+        if (path !== `${part}${rest}` || (!reached && loc.directives.some((d) => d.directive === 'rewrite'))) continue;
+        const story = reached ? `GET ${sample} reaches the backend as ${path}` : `a request for ${sample} that gets here reaches the backend as ${path}`;
+        const fix = loc.name.endsWith('/') ? `end "${part}" with a slash` : `write the location as "${loc.name}/" or drop the slash from "${part}"`;
+        ctx.report(
+          pass,
+          `${locationText(loc)} and "${pass.args[0]}" disagree on the trailing slash: ${story} (any method alike); ${fix}`,
+        );
+      }
+    }
+  },
+});

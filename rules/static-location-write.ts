@@ -1,0 +1,25 @@
+import { defineRule } from '../src/rule.js';
+import { WRITE_PATH_WORDS, looksLikeWritePath, probes, refusedWrites, refusedText } from '../src/static-writes.js';
+
+export default defineRule({
+  id: 'static-location-write',
+  description: 'Report a location that looks like a write endpoint but is answered by the static module.',
+  dialects: ['nginx'],
+  severity: 'warning',
+  options: { writePathWords: WRITE_PATH_WORDS as string[] },
+  check(ctx) {
+    const seen = new Set<object>();
+    for (const [loc, probe] of probes(ctx.tree).locations) {
+      if (seen.has(loc.node) || loc.modifier === '@') continue;
+      const word = looksLikeWritePath(loc.name, ctx.options.writePathWords);
+      if (!word) continue;
+      const refused = refusedWrites(probe.send, probe.server, probe.uri);
+      if (!refused.includes('PUT')) continue;
+      seen.add(loc.node);
+      ctx.report(
+        loc.node,
+        `${refusedText(refused, probe.uri)}: "location ${loc.node.args.join(' ')}" looks like a write endpoint ("${word}", a guess from the name) but no *_pass answers it`,
+      );
+    }
+  },
+});

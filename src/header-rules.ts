@@ -1,0 +1,174 @@
+// Shared logic for the header, error_page and CORS method rules: the
+// configuration levels, add_header inheritance, sample requests per
+// location, and what an `error_page 405` does with the request.
+import type { Directive, ParseResult } from './model.js';
+import { allLocations, inherited, modelOf, type Level, type NginxLocation, type NginxModel, type NginxServer } from './nginx-model.js';
+import type { Outcome, SimRequest } from './outcome.js';
+import { buildRoutes } from './routes.js';
+import { simulate } from './simulate.js';
+
+/** Every level that can hold add_header, error_page or return: http, servers, locations and their `if` blocks. */
+export function* levels(model: NginxModel): Generator<Level> {
+  yield model.http;
+  for (const server of model.servers) {
+    yield server;
+    yield* server.ifs.values();
+    for (const loc of allLocations(server.locations)) {
+      yield loc;
+      yield* loc.ifs.values();
+    }
+  }
+}
+
+/** The add_header directives in force at a level, as nginx inherits them (the nearest level with any). */
+export function addHeaders(level: Level | null): Directive[] {
+  return inherited(level, 'add_header')?.directives ?? [];
+}
+
+export const headerName = (d: Directive): string => (d.args[0] ?? '').toLowerCase();
+export const isAlways = (d: Directive): boolean => d.args[2] === 'always';
+
+/** A request to a location: its sample URI and the server's Host and port, from `verblint routes`. */
+export type Probe = (method: string, headers?: Record<string, string>) => Outcome;
+
+const probes = new WeakMap<NginxModel, Map<NginxLocation, { uri: string; probe: Probe }>>();
+
+/** For each location some sample URI reaches, a way to send it a request. */
+export function locationProbes(tree: ParseResult): Map<NginxLocation, { uri: string; probe: Probe }> {
+  const model = modelOf(tree);
+  let map = probes.get(model);
+  if (map) return map;
+  map = new Map();
+  const routes = buildRoutesOnce(tree);
+  model.servers.forEach((server, i) => {
+    const routed = routes[i];
+    if (!routed || routed.host === null) return;
+    const base = baseRequest(server, routed.host);
+    for (const loc of allLocations(server.locations)) {
+      const uri = routed.routes.find((r) => r.file === loc.node.file && r.line === loc.node.line && r.location === ['location', ...loc.node.args].join(' '))?.uri;
+      if (!uri) continue;
+      map.set(loc, { uri, probe: (method, headers = {}) => simulate(model, { ...base, method, uri, headers }) });
+    }
+  });
+  probes.set(model, map);
+  return map;
+}
+
+function baseRequest(server: NginxServer, host: string): Omit<SimRequest, 'method' | 'uri'> {
+  const listen = server.info.listens[0]!;
+  const unix = listen.address.startsWith('unix:');
+  return { host, port: listen.port, ...(unix || (listen.address !== '*' && listen.address !== '[::]') ? { address: listen.address } : {}) };
+}
+
+/** The CORS preflight the rules send. */
+export const PREFLIGHT = { origin: 'https://example.com', 'access-control-request-method': 'PUT' };
+
+/** True when every way the request goes ends in a 405 from the static module. */
+export const every405Static = (o: Outcome): boolean => o.branches.length > 0 && o.branches.every((b) => b.status === 405 && b.producer === 'static');
+
+export type ErrorPage405 =
+  | { kind: 'masks'; why: string }
+  | { kind: 'drops-method'; why: string }
+  | { kind: 'fine' };
+
+/**
+ * What `error_page ... 405 ...` does to a refused write: masks it (a 2xx, a
+ * redirect, or a static page with the page's status), sends it on as GET to
+ * a backend, or keeps it (405 kept, or a named location). Null when 405 is
+ * not among the codes or verblint cannot tell.
+ */
+export function errorPage405(tree: ParseResult, page: Directive): ErrorPage405 | null {
+  const codes = page.args.slice(0, -1);
+  const target = page.args[page.args.length - 1] ?? '';
+  if (!codes.includes('405')) return null;
+  const eq = codes.find((a) => a.startsWith('='));
+  if (target.startsWith('@')) return { kind: 'fine' };
+  if (!target.startsWith('/') && !/^\$(uri|document_uri|request_uri)\b/.test(target)) {
+    if (/^[a-z$][\w$]*:\/\/|^\$scheme/i.test(target)) return { kind: 'masks', why: `the client gets a redirect (${eq && /^=30[1278]$/.test(eq) ? eq.slice(1) : '302'}) to "${target}"` };
+    return null;
+  }
+  if (eq && /^=2\d\d$/.test(eq)) return { kind: 'masks', why: `the client gets ${eq.slice(1)} from "${target}" as a GET` };
+  if (eq !== '=') return { kind: 'fine' };
+  if (target.includes('$')) return null;
+  const served = servedBy(tree, page, target);
+  if (served === 'upstream') return { kind: 'drops-method', why: `"${target}" is proxied` };
+  if (served === 'static') return { kind: 'masks', why: `"${target}" is served statically, so the client gets 200 from a GET` };
+  return null;
+}
+
+/** Who answers a GET for `uri` in the server(s) the directive applies to: a backend, the static module, or unknown. */
+function servedBy(tree: ParseResult, at: Directive, uri: string): 'upstream' | 'static' | null {
+  const model = modelOf(tree);
+  const servers = model.servers.filter((s) => [...levels({ http: model.http, servers: [s] })].some((l) => l.directives.includes(at)));
+  const routes = buildRoutesOnce(tree);
+  const kinds = new Set<string>();
+  for (const server of servers) {
+    const host = routes[model.servers.indexOf(server)]?.host;
+    if (!host) continue;
+    const o = simulate(model, { ...baseRequest(server, host), method: 'GET', uri, headers: {} });
+    for (const b of o.branches) {
+      if (b.producer === 'upstream') kinds.add('upstream');
+      else if (b.producer === 'internal' && hasPass(server, b.trace)) kinds.add('upstream');
+      else if (b.producer === 'static' || b.producer === 'internal') kinds.add('static');
+      else kinds.add('other');
+    }
+  }
+  return kinds.size === 1 ? ([...kinds][0] === 'other' ? null : ([...kinds][0] as 'upstream' | 'static')) : null;
+}
+
+/** Whether the last location in a trace proxies (for `internal` locations, which a GET from outside cannot reach). */
+function hasPass(server: NginxServer, trace: Outcome['trace']): boolean {
+  const step = [...trace].reverse().find((t) => t.directive.startsWith('location '));
+  const loc = step && [...allLocations(server.locations)].find((l) => l.node.file === step.file && l.node.line === step.line);
+  return !!loc && loc.directives.some((d) => /^(proxy|fastcgi|uwsgi|scgi|grpc)_pass$/.test(d.directive));
+}
+
+const routeCache = new WeakMap<NginxModel, ReturnType<typeof buildRoutes>>();
+function buildRoutesOnce(tree: ParseResult): ReturnType<typeof buildRoutes> {
+  const model = modelOf(tree);
+  let r = routeCache.get(model);
+  if (!r) routeCache.set(model, (r = buildRoutes(model, (q) => simulate(model, q))));
+  return r;
+}
+
+/** Every error_page directive of the config, once each. */
+export function errorPages(tree: ParseResult): Directive[] {
+  const seen = new Set<Directive>();
+  for (const level of levels(modelOf(tree))) for (const d of level.directives) if (d.directive === 'error_page') seen.add(d);
+  return [...seen];
+}
+
+/** `line N`, or `file:N` when the directive is in another file than `from`. */
+export function lineOf(d: Directive, from?: Directive): string {
+  return from && from.file !== d.file ? `${d.file}:${d.line}` : `line ${d.line}`;
+}
+
+/** The CORS add_header directives (Access-Control-*) a location sends in any of its branches: its own level and its `if` blocks. */
+export function corsHeaders(loc: NginxLocation): Directive[] {
+  const all = [loc, ...loc.ifs.values()].flatMap((l) => addHeaders(l));
+  return [...new Set(all)].filter((d) => headerName(d).startsWith('access-control-'));
+}
+
+/** Who refused, for a message: `405 from the static module`, `403 from limit_except (line 9)`. */
+export function refusal(o: Outcome, loc: NginxLocation): string | null {
+  const b = o.branches;
+  if (b.length === 0) return null;
+  if (b.every((x) => x.status === 405)) return `405 from ${b[0]!.producer === 'static' ? 'the static module' : b[0]!.producer === 'return' ? '"return 405"' : `the ${b[0]!.producer} stage`}`;
+  if (b.every((x) => x.producer === 'limit-except' || x.producer === 'auth-basic') && loc.limitExcept) {
+    return `${b[0]!.status} from limit_except (line ${loc.limitExcept.node.line})`;
+  }
+  return null;
+}
+
+/**
+ * The lower-case letters a case-sensitive regex needs literally, outside
+ * escapes, classes, group names and flags, as words; none when it sets `(?i)`.
+ */
+export function lowerLiterals(regex: string): string[] {
+  if (/\(\?[a-zA-Z-]*i/.test(regex)) return [];
+  const bare = regex
+    .replace(/\\[pP]\{[^}]*\}|\\./g, '')
+    .replace(/\[(?:\\.|[^\]\\])+\]/g, '')
+    .replace(/\(\?P?<[A-Za-z_]\w*>|\(\?'[A-Za-z_]\w*'|\(\?P[=>][A-Za-z_]\w*\)?|\(\?[a-zA-Z^-]*[:)]/g, '');
+  return bare.match(/[a-zA-Z]*[a-z][a-zA-Z]*/g) ?? [];
+}

@@ -1,0 +1,127 @@
+// What the limit_except rules share: the limit_except blocks of a tree, what
+// a block restricts, which methods it catches, and `if ($request_method ...)`
+// tests. The facts are in shared/docs/nginx-methods.md, lesson 4.
+import type { Directive, ParseResult } from './model.js';
+import { allLocations, modelOf, nearest, type LimitExcept, type NginxLocation, type NginxModel } from './nginx-model.js';
+import type { Outcome } from './outcome.js';
+import { compilePcre, execPcre } from './pcre.js';
+import { encodePath, sampleUris } from './routes.js';
+import { NGINX_METHODS, simulate } from './simulate.js';
+
+export { NGINX_METHODS };
+
+export interface Limited {
+  location: NginxLocation;
+  limit: LimitExcept;
+}
+
+/** Every location with a limit_except block, once per block even when an included file is reached twice. */
+export function limitedLocations(tree: ParseResult): Limited[] {
+  const seen = new Set<Directive>();
+  const out: Limited[] = [];
+  for (const server of modelOf(tree).servers) {
+    for (const location of allLocations(server.locations)) {
+      const limit = location.limitExcept;
+      if (!limit || seen.has(limit.node)) continue;
+      seen.add(limit.node);
+      out.push({ location, limit });
+    }
+  }
+  return out;
+}
+
+/** `limit_except GET POST` as written, for messages. */
+export function limitText(limit: LimitExcept): string {
+  return ['limit_except', ...limit.node.args].join(' ');
+}
+
+/** The methods a client commonly sends that the block catches (not in its list), then "every other method". */
+export function caughtText(limit: LimitExcept): string {
+  const common = ['POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'].filter((m) => !limit.allowed.has(m));
+  return common.length > 0 ? `${common.join(', ')} and every other method` : 'every method not listed';
+}
+
+/** The status a limited method gets from the block itself, and the directive that gives it; null when the block restricts nothing. */
+export function restriction(limit: LimitExcept): { status: 401 | 403 | null; by: Directive } | null {
+  const own = limit.directives;
+  const rules = own.filter((d) => d.directive === 'allow' || d.directive === 'deny');
+  const deny = rules.find((d) => d.directive === 'deny');
+  // Rules are tried in order: a deny after `allow all` is never reached.
+  const allowAll = rules.findIndex((d) => d.directive === 'allow' && d.args[0] === 'all');
+  if (deny && (allowAll < 0 || rules.indexOf(deny) < allowAll)) return { status: 403, by: deny };
+  const basic = own.find((d) => d.directive === 'auth_basic' && d.args[0] !== 'off');
+  // Without a user file the auth_basic module declines (ngx_http_auth_basic_handler).
+  if (basic && nearest(limit, 'auth_basic_user_file')) return { status: 401, by: basic };
+  const jwt = own.find((d) => d.directive === 'auth_jwt' && d.args[0] !== 'off');
+  if (jwt) return { status: 401, by: jwt };
+  const sub = own.find((d) => d.directive === 'auth_request' && d.args[0] !== 'off');
+  if (sub) return { status: null, by: sub };
+  return null;
+}
+
+/** For `if ($request_method OP VALUE)`, whether a method makes it true; null for any other condition. */
+export function methodTest(node: Directive): ((method: string) => boolean) | null {
+  const [left, op = '', right = ''] = node.args;
+  if (left !== '$request_method' || node.args.length !== 3) return null;
+  if (op === '=' || op === '!=') return (m) => (m === right) === (op === '=');
+  if (!/^!?~\*?$/.test(op)) return null;
+  const compiled = compilePcre(right, op.endsWith('*'));
+  if (!compiled.ok) return null;
+  return (m) => (execPcre(compiled, m) !== null) === !op.startsWith('!');
+}
+
+/** Methods (of nginx's 14) outside the block's list that make the `if` true. */
+export function limitedMatches(node: Directive, limit: LimitExcept): string[] | null {
+  const test = methodTest(node);
+  return test ? NGINX_METHODS.filter((m) => !limit.allowed.has(m) && test(m)) : null;
+}
+
+/**
+ * Sends `method` to a sample URI of the location on the simulator: the first
+ * sample a GET reaches the location with. Null when no sample reaches it.
+ */
+export function probe(model: NginxModel, { location }: Limited, method: string, headers?: Record<string, string>): { uri: string; outcome: Outcome } | null {
+  const listen = location.server.info.listens[0];
+  const host = location.server.info.names.find((n) => n.kind === 'exact' && n.name !== '' && !n.name.startsWith('$'))?.name ?? 'localhost';
+  const parent = location.parent?.kind === 'location' ? (location.parent as NginxLocation) : null;
+  const within = parent && (parent.modifier === '' || parent.modifier === '^~') ? parent.name : undefined;
+  const base = { host, port: listen?.port ?? 80, ...(headers && { headers }) };
+  const at = (s: { file: string; line: number }): boolean => s.file === location.node.file && s.line === location.node.line;
+  for (const uri of sampleUris(location.modifier, location.name, within).map(encodePath)) {
+    const get = simulate(model, { ...base, method: 'GET', uri });
+    if (get.branches.every((b) => b.trace.some(at))) return { uri, outcome: simulate(model, { ...base, method, uri }) };
+  }
+  return null;
+}
+
+/** A limit_except that denies every limited method outright: its first access rule is `deny all`. */
+export function deniesAll(limit: LimitExcept): boolean {
+  const first = limit.directives.find((d) => d.directive === 'allow' || d.directive === 'deny');
+  return first?.directive === 'deny' && first.args[0] === 'all';
+}
+
+const CORS_HEADER = /^access-control-/i;
+
+/** `add_header` or `more_set_headers` directives among `directives` that set an Access-Control-* header. */
+export function corsHeaders(directives: readonly Directive[]): Directive[] {
+  return directives.filter(
+    (d) =>
+      (d.directive === 'add_header' && CORS_HEADER.test(d.args[0] ?? '')) ||
+      (d.directive === 'more_set_headers' && d.args.some((a) => CORS_HEADER.test(a))),
+  );
+}
+
+/** An `if` in the location that answers OPTIONS preflights: true for OPTIONS, false for GET, with CORS headers or a 2xx return. */
+export function preflightBranch(location: NginxLocation, node: Directive): boolean {
+  const test = methodTest(node);
+  if (!test || !test('OPTIONS') || test('GET')) return false;
+  const body = location.ifs.get(node)?.directives ?? [];
+  return corsHeaders(body).length > 0 || body.some((d) => d.directive === 'return' && /^2\d\d$/.test(d.args[0] ?? ''));
+}
+
+/** True when the block includes a file that could not be read: what it restricts is not known. */
+export function unreadInclude(tree: ParseResult, limit: LimitExcept): boolean {
+  return (limit.node.block ?? []).some(
+    (d) => d.directive === 'include' && tree.errors.some((e) => e.kind === 'include' && e.file === d.file && e.line === d.line),
+  );
+}

@@ -1,0 +1,187 @@
+// Shared logic for the rules about writes that the static module answers:
+// static-location-write, spa-fallback-swallows-writes,
+// regex-location-shadows-proxy and redirect-drops-method. Which location a
+// request reaches and who answers it is asked of the simulator; whether a
+// location regex can match URIs under a prefix is decided with refa.
+import { CombinedTransformer, JS, NFA, Transformers, getIntersectionWords, isDisjointWith, transform } from 'refa';
+import type { Directive, ParseResult } from './model.js';
+import { allLocations, modelOf, type Level, type NginxLocation, type NginxModel, type NginxServer } from './nginx-model.js';
+import { normalizePath } from './nginx-vars.js';
+import type { Outcome, SimRequest } from './outcome.js';
+import { compilePcre, execPcre } from './pcre.js';
+import { buildRoutes } from './routes.js';
+import { simulate } from './simulate.js';
+
+/** Path words that suggest a location receives writes; a guess from names, so the rules say so. */
+export const WRITE_PATH_WORDS = ['api', 'graphql', 'upload', 'submit', 'login', 'auth', 'oauth', 'webhook', 'webhooks', 'rpc', 'form', '.php'];
+
+/** Whether a location name (prefix or regex) contains one of `words`: `.ext` as an extension, others as whole path words. */
+export function looksLikeWritePath(name: string, words: readonly string[]): string | undefined {
+  const plain = name.replace(/\\(.)/g, '$1').toLowerCase();
+  const tokens = new Set(plain.split(/[^a-z0-9]+/));
+  return words.find((w) => (w.startsWith('.') ? new RegExp(`${w.replace(/\./g, '\\.')}(?![a-z0-9])`).test(plain) : tokens.has(w.toLowerCase())));
+}
+
+const PASS = /^(proxy|fastcgi|uwsgi|scgi|grpc)_pass$/;
+
+/** A location that hands requests to a backend: a `*_pass` in it or in one of its `if` blocks. */
+export function isProxied(loc: NginxLocation): boolean {
+  return [loc, ...loc.ifs.values()].some((l) => l.directives.some((d) => PASS.test(d.directive)));
+}
+
+export type Send = (method: string, uri: string) => Outcome;
+export interface Probe {
+  server: NginxServer;
+  /** Sends a request to this server (Host and port that reach it), files unknown. */
+  send: Send;
+  /** A sample URI that reaches the location. */
+  uri: string;
+}
+
+const probeCache = new WeakMap<NginxModel, { locations: Map<NginxLocation, Probe>; servers: Map<NginxServer, Send> }>();
+
+/** For each server a way to send it requests, and for each location a sample URI that reaches it (from `verblint routes`). */
+export function probes(tree: ParseResult): { locations: Map<NginxLocation, Probe>; servers: Map<NginxServer, Send> } {
+  const model = modelOf(tree);
+  let cached = probeCache.get(model);
+  if (cached) return cached;
+  cached = { locations: new Map(), servers: new Map() };
+  const routes = buildRoutes(model, (q) => simulate(model, q));
+  model.servers.forEach((server, i) => {
+    const routed = routes[i];
+    if (!routed || routed.host === null) return;
+    const listen = server.info.listens[0]!;
+    const base: Omit<SimRequest, 'method' | 'uri'> = {
+      host: routed.host,
+      port: listen.port,
+      headers: {},
+      ...(listen.address.startsWith('unix:') || (listen.address !== '*' && listen.address !== '[::]') ? { address: listen.address } : {}),
+    };
+    const send: Send = (method, uri) => simulate(model, { ...base, method, uri });
+    cached.servers.set(server, send);
+    for (const loc of allLocations(server.locations)) {
+      const uri = routed.routes.find((r) => r.file === loc.node.file && r.line === loc.node.line && r.location === ['location', ...loc.node.args].join(' '))?.uri;
+      if (uri) cached.locations.set(loc, { server, send, uri });
+    }
+  });
+  probeCache.set(model, cached);
+  return cached;
+}
+
+/** Some way the request goes ends in a 405 from the static module, and none reaches a backend. */
+export function staticRefuses(o: Outcome): boolean {
+  // A handler the simulator does not model ends its branch with cannotTell, never as 'static'.
+  return o.branches.some((b) => b.status === 405 && b.producer === 'static') && o.branches.every((b) => b.producer !== 'upstream');
+}
+
+/** The write methods the static module refuses with 405 at `uri`: POST only when the file exists. */
+export function refusedWrites(send: Send, server: NginxServer, uri: string): string[] {
+  return ['POST', 'PUT', 'PATCH', 'DELETE'].filter((m) => staticRefuses(send(m, uri)));
+}
+
+/** "PUT, PATCH and DELETE get 405 ..., POST too when the file exists": POST gets 404 for a missing file. */
+export function refusedText(refused: readonly string[], uri?: string): string {
+  const others = refused.filter((m) => m !== 'POST');
+  const post = refused.includes('POST') ? ', and POST when the file exists' : '';
+  return `${listing(others)}${uri ? ` to ${uri}` : ''} get 405 from the static module${post}`;
+}
+
+/** "POST, PUT and DELETE". */
+export function listing(items: readonly string[]): string {
+  return items.length <= 1 ? (items[0] ?? '') : `${items.slice(0, -1).join(', ')} and ${items[items.length - 1]}`;
+}
+
+/** The locations a request went through while nginx chose one (first branch), and the one it ended in. */
+export function chosen(o: Outcome, server: NginxServer): { steps: Array<{ loc: NginxLocation; note: string }>; location: NginxLocation | null } {
+  const byKey = new Map([...allLocations(server.locations)].map((l) => [`${l.node.file}:${l.node.line}`, l]));
+  const steps: Array<{ loc: NginxLocation; note: string }> = [];
+  for (const step of o.branches[0]?.trace ?? []) {
+    const loc = byKey.get(`${step.file}:${step.line}`);
+    if (loc) steps.push({ loc, note: step.note });
+    else if (steps.length > 0) break;
+  }
+  return { steps, location: steps[steps.length - 1]?.loc ?? null };
+}
+
+/** The level a directive is written at: the location itself or one of its `if` blocks. */
+export function levelsOf(loc: NginxLocation): Level[] {
+  return [loc, ...loc.ifs.values()];
+}
+
+// ---- regexes under a prefix ----
+
+const START = '\u0101';
+const END = '\u0100';
+const EDGES = new CombinedTransformer([
+  Transformers.simplify({ ignoreAmbiguity: true, ignoreOrder: true }),
+  Transformers.patternEdgeAssertions({ ignoreAmbiguity: true, ignoreOrder: true, inline: true, remove: true }),
+  Transformers.simplify({ ignoreAmbiguity: true, ignoreOrder: true }),
+]);
+
+/**
+ * The JS source of a translated PCRE with `^` and `$` written as sentinel
+ * characters, so that the set of URIs the regex finds a match in is a plain
+ * regular language: START uri END.
+ */
+function withSentinels(source: string): string {
+  let out = '';
+  let inClass = false;
+  for (let i = 0; i < source.length; i++) {
+    const c = source[i]!;
+    if (c === '\\') {
+      out += source.slice(i, i + 2);
+      i++;
+    } else if (inClass) {
+      out += c;
+      if (c === ']') inClass = false;
+    } else if (c === '[') {
+      out += c;
+      inClass = true;
+    } else if (source.startsWith('(?=\\n?$)', i)) {
+      out += `\\n?\\u0100`;
+      i += '(?=\\n?$)'.length - 1;
+    } else if (c === '^') out += '\\u0101';
+    else if (c === '$') out += '\\u0100';
+    else out += c;
+  }
+  return out;
+}
+
+function nfaOf(source: string): NFA {
+  const { expression, maxCharacter } = JS.Parser.fromLiteral({ source, flags: '' }).parse({ assertions: 'parse', backreferences: 'throw' });
+  return NFA.fromRegex(transform(EDGES, expression), { maxCharacter }, { assertions: 'throw' });
+}
+
+const escape = (text: string): string => text.replace(/[\\^$.*+?()[\]{}|/-]/g, '\\$&');
+
+/**
+ * URIs under `prefix` that the location regex matches: [] when it can match
+ * none, null when verblint cannot tell (the regex is beyond the translation,
+ * or no plain witness was found). Each witness is checked with the real matcher.
+ */
+export function regexUnderPrefix(pattern: string, caseless: boolean, prefix: string, max = 3): string[] | null {
+  const compiled = compilePcre(pattern, caseless);
+  if (!compiled.ok || /[^\x00-\x7f]/.test(prefix)) return null;
+  try {
+    const search = nfaOf(`[^]*(?:${withSentinels(compiled.re.source)})[^]*`);
+    if (isDisjointWith(search, nfaOf(`\\u0101${escape(prefix)}[\\0-\\xff]*\\u0100`))) return [];
+    // Readable witnesses first: the prefix itself, then lower case names, then anything plain.
+    const out: string[] = [];
+    for (const tail of ['', '[a-z][a-z0-9._~/-]{0,40}', '[A-Za-z0-9._~/-]{0,40}']) {
+      let tried = 0;
+      for (const word of getIntersectionWords(search, nfaOf(`\\u0101${escape(prefix)}${tail}\\u0100`))) {
+        if (++tried > 200 || out.length >= max) break;
+        const uri = String.fromCharCode(...word).replace(START, '').replace(END, '');
+        if (normalizePath(uri) === uri && execPcre(compiled, uri) && !out.includes(uri)) out.push(uri);
+      }
+    }
+    return out.length > 0 ? out : null;
+  } catch {
+    return null;
+  }
+}
+
+/** `line N`, or `file:N` when the directive is in another file than `from`. */
+export function lineOf(d: Directive, from?: Directive): string {
+  return from && from.file !== d.file ? `${d.file}:${d.line}` : `line ${d.line}`;
+}

@@ -1,0 +1,29 @@
+// Every finding verblint makes on the shared nginx corpus, listed: a new
+// finding (or a lost one) fails this test until it is looked at and the list
+// is updated with UPDATE_GOLDEN=1 npx vitest run test/corpus-findings.test.ts.
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { expect, it } from 'vitest';
+import { discover } from '../src/discover.js';
+import { nodeHost } from '../src/host.js';
+import { lintFiles } from '../src/run.js';
+import { rules } from '../rules/index.js';
+import { NGINX_CORPUS } from './helpers/corpus.js';
+
+const LIST = fileURLToPath(new URL('./corpus/nginx-findings.txt', import.meta.url));
+
+it('finds exactly the listed findings in the shared nginx corpus', () => {
+  const lines: string[] = [];
+  for (const part of ['files', 'trees']) {
+    const cwd = `${NGINX_CORPUS}${part}`;
+    const found = discover(['.'], { cwd });
+    const files = found.files.map((f) => ({ ...f, path: join(cwd, f.path) }));
+    const output = lintFiles({ files, cwd, host: nodeHost }, { rules });
+    expect(output.unreadable).toEqual([]);
+    for (const f of output.findings) lines.push(`${part}/${relative(cwd, f.file)}:${f.line}:${f.column} ${f.ruleId}: ${f.message}`);
+  }
+  const actual = `${lines.sort().join('\n')}\n`;
+  if (process.env.UPDATE_GOLDEN) writeFileSync(LIST, actual);
+  expect(actual).toBe(readFileSync(LIST, 'utf8'));
+}, 60_000);
