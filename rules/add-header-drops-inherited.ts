@@ -1,4 +1,5 @@
-import { addHeaders, headerName, levels, lineOf } from '../src/header-rules.js';
+import { addHeaders, headerName, levels } from '../src/header-rules.js';
+import { lineOf } from '../src/rule-support.js';
 import { inherited, modelOf, nearest } from '../src/nginx-model.js';
 import { defineRule } from '../src/rule.js';
 

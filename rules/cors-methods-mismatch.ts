@@ -1,4 +1,5 @@
-import { corsHeaders, headerName, locationProbes, PREFLIGHT, refusal, every405Static } from '../src/header-rules.js';
+import { corsHeaders, headerName, PREFLIGHT, refusal, every405Static } from '../src/header-rules.js';
+import { probesOf } from '../src/rule-support.js';
 import { defineRule } from '../src/rule.js';
 
 export default defineRule({
@@ -9,13 +10,13 @@ export default defineRule({
   options: {},
   check(ctx) {
     const seen = new Set<object>();
-    for (const [loc, { uri, probe }] of locationProbes(ctx.tree)) {
+    for (const [loc, { uri, send }] of probesOf(ctx.tree).locations) {
       const lists = corsHeaders(loc).filter((d) => headerName(d) === 'access-control-allow-methods' && !seen.has(d));
-      if (lists.length === 0 || every405Static(probe('OPTIONS', PREFLIGHT))) continue;
+      if (lists.length === 0 || every405Static(send('OPTIONS', uri, PREFLIGHT))) continue;
       for (const d of lists) {
         const methods = [...new Set((d.args[1] ?? '').toUpperCase().split(/[\s,]+/))].filter((m) => /^[A-Z]+$/.test(m) && m !== 'OPTIONS');
         const refused = methods.flatMap((m) => {
-          const why = refusal(probe(m, { origin: PREFLIGHT.origin }), loc);
+          const why = refusal(send(m, uri, { origin: PREFLIGHT.origin }), loc);
           return why ? [`${m} gets ${why}`] : [];
         });
         if (refused.length === 0) continue;

@@ -1,4 +1,5 @@
-import { corsHeaders, headerName, locationProbes, PREFLIGHT, every405Static } from '../src/header-rules.js';
+import { corsHeaders, headerName, PREFLIGHT, every405Static } from '../src/header-rules.js';
+import { probesOf } from '../src/rule-support.js';
 import { defineRule } from '../src/rule.js';
 
 export default defineRule({
@@ -9,11 +10,11 @@ export default defineRule({
   options: {},
   check(ctx) {
     const seen = new Set<object>();
-    for (const [loc, { uri, probe }] of locationProbes(ctx.tree)) {
+    for (const [loc, { uri, send }] of probesOf(ctx.tree).locations) {
       const cors = corsHeaders(loc);
       // Allow-Methods and Allow-Headers matter only in a preflight answer: they say one is expected.
       const preflight = cors.find((d) => ['access-control-allow-methods', 'access-control-allow-headers'].includes(headerName(d)));
-      if (!preflight || seen.has(loc.node) || !every405Static(probe('OPTIONS', PREFLIGHT))) continue;
+      if (!preflight || seen.has(loc.node) || !every405Static(send('OPTIONS', uri, PREFLIGHT))) continue;
       seen.add(loc.node);
       const names = [...new Set(cors.map((d) => `${d.args[0]} (line ${d.line})`))].join(', ');
       ctx.report(

@@ -1,4 +1,5 @@
-import { eachLocation, handlerFate, handlersIn, locationText } from '../src/proxy-rules.js';
+import { eachLocation, handlersIn, modelOf } from '../src/nginx-model.js';
+import { handlerFate, locationText } from '../src/proxy-rules.js';
 import { defineRule } from '../src/rule.js';
 
 export default defineRule({
@@ -8,7 +9,7 @@ export default defineRule({
   severity: 'warning',
   options: {},
   check(ctx) {
-    for (const { location: loc } of eachLocation(ctx.tree)) {
+    for (const { location: loc } of eachLocation(modelOf(ctx.tree))) {
       const handler = handlersIn(loc).pop();
       if (!handler) continue;
       for (const dav of loc.directives.filter((d) => d.directive === 'dav_methods' && d.args[0] !== 'off')) {

@@ -1,6 +1,6 @@
 import type { Directive } from '../src/model.js';
 import { corsHeaders, limitedLocations, limitText, preflightBranch, probe, restriction } from '../src/limit-except.js';
-import { inherited, modelOf, type Level, type NginxLocation } from '../src/nginx-model.js';
+import { inherited, type Level, type NginxLocation } from '../src/nginx-model.js';
 import { defineRule } from '../src/rule.js';
 
 /** Where the location sets up CORS: Access-Control-* headers it sends, or an OPTIONS `if` branch. */
@@ -19,14 +19,13 @@ export default defineRule({
   severity: 'error',
   options: {},
   check(ctx) {
-    const model = modelOf(ctx.tree);
     for (const limited of limitedLocations(ctx.tree)) {
       const { location, limit } = limited;
       const denied = restriction(limit);
       if (limit.allowed.has('OPTIONS') || !denied?.status) continue;
       const cors = corsSetup(location);
       if (!cors) continue;
-      const preflight = probe(model, limited, 'OPTIONS', { origin: 'https://example.com', 'access-control-request-method': 'POST' });
+      const preflight = probe(ctx.tree, limited, 'OPTIONS', { origin: 'https://example.com', 'access-control-request-method': 'POST' });
       // The simulator knows when something earlier (a server-level if) answers OPTIONS first.
       if (preflight && !preflight.outcome.possibleStatuses.includes(denied.status)) continue;
       const target = preflight?.uri ?? `location ${location.name}`;

@@ -1,5 +1,6 @@
 import type { Directive } from '../src/model.js';
-import { eachLocation, GET_ONLY_HANDLERS, handlerFate, handlersIn, locationText } from '../src/proxy-rules.js';
+import { eachLocation, handlersIn, modelOf } from '../src/nginx-model.js';
+import { getOnly, handlerFate, locationText } from '../src/proxy-rules.js';
 import { defineRule } from '../src/rule.js';
 
 export default defineRule({
@@ -10,7 +11,7 @@ export default defineRule({
   options: {},
   check(ctx) {
     const seen = new Set<Directive>();
-    for (const { location: loc } of eachLocation(ctx.tree)) {
+    for (const { location: loc } of eachLocation(modelOf(ctx.tree))) {
       // A location, each `if` in it and its limit_except block have a handler of their own.
       for (const level of [loc, ...loc.ifs.values(), ...(loc.limitExcept ? [loc.limitExcept] : [])]) {
         const handlers = handlersIn(level);
@@ -26,7 +27,7 @@ export default defineRule({
           }
           ctx.report(
             d,
-            `${d.directive} replaces ${first.directive} (line ${first.line}) in ${locationText(loc)}: nginx -t accepts both and the last one wins silently, so ${GET_ONLY_HANDLERS.includes(last!.directive) ? 'POST and every method but GET and HEAD' : 'GET, POST and every other method'} ${handlerFate(last!)}; keep one`,
+            `${d.directive} replaces ${first.directive} (line ${first.line}) in ${locationText(loc)}: nginx -t accepts both and the last one wins silently, so ${getOnly(last!) ? 'POST and every method but GET and HEAD' : 'GET, POST and every other method'} ${handlerFate(last!)}; keep one`,
           );
         });
       }

@@ -1,4 +1,6 @@
-import { eachLocation, handlersIn, locationText, PASS_DIRECTIVES, simulateOn } from '../src/proxy-rules.js';
+import { eachLocation, handlersIn, modelOf } from '../src/nginx-model.js';
+import { locationText, PASS_DIRECTIVES } from '../src/proxy-rules.js';
+import { probesOf } from '../src/rule-support.js';
 import { encodePath } from '../src/routes.js';
 import { defineRule } from '../src/rule.js';
 
@@ -9,13 +11,13 @@ export default defineRule({
   severity: 'warning',
   options: {},
   check(ctx) {
-    for (const { location: loc, server } of eachLocation(ctx.tree)) {
+    for (const { location: loc, server } of eachLocation(modelOf(ctx.tree))) {
       if (!['', '^~', '='].includes(loc.modifier) || !loc.name.endsWith('/') || loc.name.length < 2) continue;
       const pass = handlersIn(loc).filter((d) => PASS_DIRECTIVES.includes(d.directive)).pop();
       if (!pass) continue;
       const uri = encodePath(loc.name.slice(0, -1));
       // The simulator knows what comes first: a `location = /x`, a `location /x`, a server-level rewrite.
-      const outcome = simulateOn(ctx.tree, server, 'POST', uri);
+      const outcome = probesOf(ctx.tree).servers.get(server)?.('POST', uri);
       if (outcome?.producer !== 'auto-redirect') continue;
       ctx.report(
         loc.node,

@@ -1,4 +1,6 @@
-import { eachLocation, locationText, simulateOn, uriPart } from '../src/proxy-rules.js';
+import { eachLocation, modelOf } from '../src/nginx-model.js';
+import { locationText, uriPart } from '../src/proxy-rules.js';
+import { probesOf } from '../src/rule-support.js';
 import { encodePath } from '../src/routes.js';
 import { defineRule } from '../src/rule.js';
 
@@ -9,7 +11,7 @@ export default defineRule({
   severity: 'warning',
   options: {},
   check(ctx) {
-    for (const { location: loc, server } of eachLocation(ctx.tree)) {
+    for (const { location: loc, server } of eachLocation(modelOf(ctx.tree))) {
       if (loc.modifier !== '' && loc.modifier !== '^~') continue;
       for (const pass of loc.directives.filter((d) => d.directive === 'proxy_pass')) {
         const part = uriPart(pass.args[0] ?? '');
@@ -17,7 +19,7 @@ export default defineRule({
         // A sample request whose rest after the prefix starts right after the slash, or with one.
         const sample = encodePath(loc.name.endsWith('/') ? `${loc.name}users` : `${loc.name}/users`);
         const rest = sample.slice(loc.name.length);
-        const outcome = simulateOn(ctx.tree, server, 'GET', sample);
+        const outcome = probesOf(ctx.tree).servers.get(server)?.('GET', sample);
         const last = outcome?.trace[outcome.trace.length - 1];
         const reached = outcome?.upstream && last?.file === pass.file && last.line === pass.line;
         const path = reached ? outcome.upstream!.path : `${part}${rest}`;

@@ -1,6 +1,7 @@
 import type { Directive } from '../src/model.js';
 import type { Level } from '../src/nginx-model.js';
-import { eachLocation, locationText, URI_PART_NOT_ALLOWED, uriPart } from '../src/proxy-rules.js';
+import { eachLocation, modelOf } from '../src/nginx-model.js';
+import { locationText, URI_PART_NOT_ALLOWED, uriPart } from '../src/proxy-rules.js';
 import { defineRule } from '../src/rule.js';
 
 export default defineRule({
@@ -11,7 +12,7 @@ export default defineRule({
   options: {},
   check(ctx) {
     const seen = new Set<Directive>();
-    for (const { location: loc } of eachLocation(ctx.tree)) {
+    for (const { location: loc } of eachLocation(modelOf(ctx.tree))) {
       const where: Array<[Level, string]> = [...loc.ifs.keys()].map((d) => [loc.ifs.get(d)!, `the "if" block at line ${d.line}`]);
       if (loc.limitExcept) where.push([loc.limitExcept, `the limit_except block at line ${loc.limitExcept.node.line}`]);
       if (['~', '~*', '@'].includes(loc.modifier)) where.push([loc, locationText(loc)]);

@@ -1,6 +1,7 @@
 import { specsIn } from '../src/nginx-directives.js';
-import { type NginxLocation } from '../src/nginx-model.js';
-import { eachLocation, locationText, reachingUri, simulateOn, statusText } from '../src/proxy-rules.js';
+import { eachLocation, modelOf, type NginxLocation } from '../src/nginx-model.js';
+import { locationText, statusText } from '../src/proxy-rules.js';
+import { probesOf } from '../src/rule-support.js';
 import { defineRule } from '../src/rule.js';
 
 const MODULES = ['proxy', 'fastcgi', 'uwsgi', 'scgi', 'grpc'];
@@ -19,7 +20,7 @@ export default defineRule({
   severity: 'error',
   options: {},
   check(ctx) {
-    for (const { location: loc, server } of eachLocation(ctx.tree)) {
+    for (const { location: loc } of eachLocation(modelOf(ctx.tree))) {
       for (const module of MODULES) {
         const pass = `${module}_pass`;
         // Known directives only: a misspelt `proxy_passs` is another rule's business.
@@ -28,9 +29,10 @@ export default defineRule({
         const unique = [...new Set(settings.map((d) => d.directive))];
         const names = unique.join(', ');
         const head = `${names} (line ${settings[0]!.line}) in ${locationText(loc)} ${unique.length > 1 ? 'do' : 'does'} nothing: neither it nor a nested location has ${pass}`;
-        const uri = reachingUri(ctx.tree, server, loc);
-        const post = uri ? simulateOn(ctx.tree, server, 'POST', uri) : null;
-        const put = uri ? simulateOn(ctx.tree, server, 'PUT', uri) : null;
+        const probe = probesOf(ctx.tree).locations.get(loc);
+        const uri = probe?.uri ?? null;
+        const post = probe ? probe.send('POST', probe.uri) : null;
+        const put = probe ? probe.send('PUT', probe.uri) : null;
         let tail = '';
         const elsewhere = post?.branches.find((b) => b.upstream);
         const at = elsewhere?.trace[elsewhere.trace.length - 1];

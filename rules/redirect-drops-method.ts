@@ -1,7 +1,7 @@
 import type { Directive } from '../src/model.js';
-import { allLocations, modelOf } from '../src/nginx-model.js';
+import { allLocations, isProxied, modelOf } from '../src/nginx-model.js';
 import { defineRule } from '../src/rule.js';
-import { WRITE_PATH_WORDS, isProxied, levelsOf, looksLikeWritePath } from '../src/static-writes.js';
+import { WRITE_PATH_WORDS, levelsOf, looksLikeWritePath } from '../src/static-writes.js';
 
 /** The status a `return` or `rewrite` redirects with, when it is 301 or 302. */
 function redirectCode(d: Directive): number | null {

@@ -1,6 +1,7 @@
-import { allLocations, modelOf, type NginxLocation } from '../src/nginx-model.js';
+import { allLocations, isProxied, modelOf, type NginxLocation } from '../src/nginx-model.js';
 import { defineRule } from '../src/rule.js';
-import { chosen, isProxied, lineOf, probes, refusedText, refusedWrites, regexUnderPrefix } from '../src/static-writes.js';
+import { lineOf, probesOf } from '../src/rule-support.js';
+import { chosen, refusedText, refusedWrites, regexUnderPrefix } from '../src/static-writes.js';
 
 const within = (loc: NginxLocation, outer: NginxLocation): boolean => {
   for (let l = loc.parent; l; l = l.parent) if (l === outer) return true;
@@ -15,7 +16,7 @@ export default defineRule({
   options: {},
   check(ctx) {
     const seen = new Set<object>();
-    const { servers } = probes(ctx.tree);
+    const { servers } = probesOf(ctx.tree);
     for (const server of modelOf(ctx.tree).servers) {
       const send = servers.get(server);
       if (!send) continue;
@@ -29,7 +30,7 @@ export default defineRule({
             const route = chosen(send('PUT', uri), server);
             const best = route.steps.filter((s) => s.note.startsWith('longest matching prefix')).pop();
             if (route.location !== regex || best?.loc !== prefix) continue;
-            const refused = refusedWrites(send, server, uri);
+            const refused = refusedWrites(send, uri);
             if (!refused.includes('PUT')) continue;
             seen.add(regex.node);
             ctx.report(

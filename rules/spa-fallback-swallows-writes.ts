@@ -1,7 +1,8 @@
 import type { Directive } from '../src/model.js';
-import { allLocations, modelOf, own } from '../src/nginx-model.js';
+import { allLocations, isProxied, modelOf, own } from '../src/nginx-model.js';
 import { defineRule } from '../src/rule.js';
-import { chosen, isProxied, lineOf, listing, probes, refusedText, refusedWrites } from '../src/static-writes.js';
+import { lineOf, probesOf } from '../src/rule-support.js';
+import { chosen, listing, refusedText, refusedWrites } from '../src/static-writes.js';
 
 export default defineRule({
   id: 'spa-fallback-swallows-writes',
@@ -11,7 +12,7 @@ export default defineRule({
   options: { apiPrefixes: ['/api/', '/graphql/', '/rpc/', '/auth/'] },
   check(ctx) {
     const seen = new Set<Directive>();
-    const { servers } = probes(ctx.tree);
+    const { servers } = probesOf(ctx.tree);
     for (const server of modelOf(ctx.tree).servers) {
       const send = servers.get(server);
       if (!send) continue;
@@ -26,7 +27,7 @@ export default defineRule({
         const tryFiles = route.location && own(route.location, 'try_files');
         const fallback = tryFiles?.args[tryFiles.args.length - 1] ?? '';
         if (!route.location || !tryFiles || !fallback.startsWith('/') || seen.has(route.location.node)) continue;
-        const refused = refusedWrites(send, server, uri);
+        const refused = refusedWrites(send, uri);
         if (!refused.includes('PUT')) continue;
         seen.add(route.location.node);
         const covered = under.map((l) => `${l.name} (${lineOf(l.node, route.location!.node)})`);

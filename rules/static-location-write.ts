@@ -1,5 +1,6 @@
 import { defineRule } from '../src/rule.js';
-import { WRITE_PATH_WORDS, looksLikeWritePath, probes, refusedWrites, refusedText } from '../src/static-writes.js';
+import { probesOf } from '../src/rule-support.js';
+import { WRITE_PATH_WORDS, looksLikeWritePath, refusedWrites, refusedText } from '../src/static-writes.js';
 
 export default defineRule({
   id: 'static-location-write',
@@ -9,11 +10,11 @@ export default defineRule({
   options: { writePathWords: WRITE_PATH_WORDS as string[] },
   check(ctx) {
     const seen = new Set<object>();
-    for (const [loc, probe] of probes(ctx.tree).locations) {
+    for (const [loc, probe] of probesOf(ctx.tree).locations) {
       if (seen.has(loc.node) || loc.modifier === '@') continue;
       const word = looksLikeWritePath(loc.name, ctx.options.writePathWords);
       if (!word) continue;
-      const refused = refusedWrites(probe.send, probe.server, probe.uri);
+      const refused = refusedWrites(probe.send, probe.uri);
       if (!refused.includes('PUT')) continue;
       seen.add(loc.node);
       ctx.report(

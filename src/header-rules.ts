@@ -2,10 +2,9 @@
 // configuration levels, add_header inheritance, sample requests per
 // location, and what an `error_page 405` does with the request.
 import type { Directive, ParseResult } from './model.js';
-import { allLocations, inherited, modelOf, type Level, type NginxLocation, type NginxModel, type NginxServer } from './nginx-model.js';
-import type { Outcome, SimRequest } from './outcome.js';
-import { buildRoutes } from './routes.js';
-import { simulate } from './simulate.js';
+import { allLocations, inherited, isProxied, modelOf, type Level, type NginxLocation, type NginxModel, type NginxServer } from './nginx-model.js';
+import type { Outcome } from './outcome.js';
+import { probesOf } from './rule-support.js';
 
 /** Every level that can hold add_header, error_page or return: http, servers, locations and their `if` blocks. */
 export function* levels(model: NginxModel): Generator<Level> {
@@ -27,38 +26,6 @@ export function addHeaders(level: Level | null): Directive[] {
 
 export const headerName = (d: Directive): string => (d.args[0] ?? '').toLowerCase();
 export const isAlways = (d: Directive): boolean => d.args[2] === 'always';
-
-/** A request to a location: its sample URI and the server's Host and port, from `verblint routes`. */
-export type Probe = (method: string, headers?: Record<string, string>) => Outcome;
-
-const probes = new WeakMap<NginxModel, Map<NginxLocation, { uri: string; probe: Probe }>>();
-
-/** For each location some sample URI reaches, a way to send it a request. */
-export function locationProbes(tree: ParseResult): Map<NginxLocation, { uri: string; probe: Probe }> {
-  const model = modelOf(tree);
-  let map = probes.get(model);
-  if (map) return map;
-  map = new Map();
-  const routes = buildRoutesOnce(tree);
-  model.servers.forEach((server, i) => {
-    const routed = routes[i];
-    if (!routed || routed.host === null) return;
-    const base = baseRequest(server, routed.host);
-    for (const loc of allLocations(server.locations)) {
-      const uri = routed.routes.find((r) => r.file === loc.node.file && r.line === loc.node.line && r.location === ['location', ...loc.node.args].join(' '))?.uri;
-      if (!uri) continue;
-      map.set(loc, { uri, probe: (method, headers = {}) => simulate(model, { ...base, method, uri, headers }) });
-    }
-  });
-  probes.set(model, map);
-  return map;
-}
-
-function baseRequest(server: NginxServer, host: string): Omit<SimRequest, 'method' | 'uri'> {
-  const listen = server.info.listens[0]!;
-  const unix = listen.address.startsWith('unix:');
-  return { host, port: listen.port, ...(unix || (listen.address !== '*' && listen.address !== '[::]') ? { address: listen.address } : {}) };
-}
 
 /** The CORS preflight the rules send. */
 export const PREFLIGHT = { origin: 'https://example.com', 'access-control-request-method': 'PUT' };
@@ -99,16 +66,15 @@ export function errorPage405(tree: ParseResult, page: Directive): ErrorPage405 |
 /** Who answers a GET for `uri` in the server(s) the directive applies to: a backend, the static module, or unknown. */
 function servedBy(tree: ParseResult, at: Directive, uri: string): 'upstream' | 'static' | null {
   const model = modelOf(tree);
-  const servers = model.servers.filter((s) => [...levels({ http: model.http, servers: [s] })].some((l) => l.directives.includes(at)));
-  const routes = buildRoutesOnce(tree);
+  const { servers } = probesOf(tree);
   const kinds = new Set<string>();
-  for (const server of servers) {
-    const host = routes[model.servers.indexOf(server)]?.host;
-    if (!host) continue;
-    const o = simulate(model, { ...baseRequest(server, host), method: 'GET', uri, headers: {} });
-    for (const b of o.branches) {
+  for (const server of model.servers.filter((s) => [...levels({ http: model.http, servers: [s] })].some((l) => l.directives.includes(at)))) {
+    const send = servers.get(server);
+    if (!send) continue;
+    for (const b of send('GET', uri).branches) {
       if (b.producer === 'upstream') kinds.add('upstream');
-      else if (b.producer === 'internal' && hasPass(server, b.trace)) kinds.add('upstream');
+      // An `internal` location cannot be reached by a GET from outside: ask the location itself.
+      else if (b.producer === 'internal' && lastLocationProxies(server, b.trace)) kinds.add('upstream');
       else if (b.producer === 'static' || b.producer === 'internal') kinds.add('static');
       else kinds.add('other');
     }
@@ -116,19 +82,11 @@ function servedBy(tree: ParseResult, at: Directive, uri: string): 'upstream' | '
   return kinds.size === 1 ? ([...kinds][0] === 'other' ? null : ([...kinds][0] as 'upstream' | 'static')) : null;
 }
 
-/** Whether the last location in a trace proxies (for `internal` locations, which a GET from outside cannot reach). */
-function hasPass(server: NginxServer, trace: Outcome['trace']): boolean {
+/** Whether the last location in a trace hands requests to a backend. */
+function lastLocationProxies(server: NginxServer, trace: Outcome['trace']): boolean {
   const step = [...trace].reverse().find((t) => t.directive.startsWith('location '));
   const loc = step && [...allLocations(server.locations)].find((l) => l.node.file === step.file && l.node.line === step.line);
-  return !!loc && loc.directives.some((d) => /^(proxy|fastcgi|uwsgi|scgi|grpc)_pass$/.test(d.directive));
-}
-
-const routeCache = new WeakMap<NginxModel, ReturnType<typeof buildRoutes>>();
-function buildRoutesOnce(tree: ParseResult): ReturnType<typeof buildRoutes> {
-  const model = modelOf(tree);
-  let r = routeCache.get(model);
-  if (!r) routeCache.set(model, (r = buildRoutes(model, (q) => simulate(model, q))));
-  return r;
+  return !!loc && isProxied(loc);
 }
 
 /** Every error_page directive of the config, once each. */
@@ -136,11 +94,6 @@ export function errorPages(tree: ParseResult): Directive[] {
   const seen = new Set<Directive>();
   for (const level of levels(modelOf(tree))) for (const d of level.directives) if (d.directive === 'error_page') seen.add(d);
   return [...seen];
-}
-
-/** `line N`, or `file:N` when the directive is in another file than `from`. */
-export function lineOf(d: Directive, from?: Directive): string {
-  return from && from.file !== d.file ? `${d.file}:${d.line}` : `line ${d.line}`;
 }
 
 /** The CORS add_header directives (Access-Control-*) a location sends in any of its branches: its own level and its `if` blocks. */

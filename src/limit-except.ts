@@ -2,11 +2,11 @@
 // a block restricts, which methods it catches, and `if ($request_method ...)`
 // tests. The facts are in shared/docs/nginx-methods.md, lesson 4.
 import type { Directive, ParseResult } from './model.js';
-import { allLocations, modelOf, nearest, type LimitExcept, type NginxLocation, type NginxModel } from './nginx-model.js';
+import { eachLocation, modelOf, nearest, type LimitExcept, type NginxLocation } from './nginx-model.js';
 import type { Outcome } from './outcome.js';
 import { compilePcre, execPcre } from './pcre.js';
-import { encodePath, sampleUris } from './routes.js';
-import { NGINX_METHODS, simulate } from './simulate.js';
+import { probesOf } from './rule-support.js';
+import { NGINX_METHODS } from './simulate.js';
 
 export { NGINX_METHODS };
 
@@ -17,17 +17,7 @@ export interface Limited {
 
 /** Every location with a limit_except block, once per block even when an included file is reached twice. */
 export function limitedLocations(tree: ParseResult): Limited[] {
-  const seen = new Set<Directive>();
-  const out: Limited[] = [];
-  for (const server of modelOf(tree).servers) {
-    for (const location of allLocations(server.locations)) {
-      const limit = location.limitExcept;
-      if (!limit || seen.has(limit.node)) continue;
-      seen.add(limit.node);
-      out.push({ location, limit });
-    }
-  }
-  return out;
+  return [...eachLocation(modelOf(tree))].flatMap(({ location }) => (location.limitExcept ? [{ location, limit: location.limitExcept }] : []));
 }
 
 /** `limit_except GET POST` as written, for messages. */
@@ -76,22 +66,10 @@ export function limitedMatches(node: Directive, limit: LimitExcept): string[] | 
   return test ? NGINX_METHODS.filter((m) => !limit.allowed.has(m) && test(m)) : null;
 }
 
-/**
- * Sends `method` to a sample URI of the location on the simulator: the first
- * sample a GET reaches the location with. Null when no sample reaches it.
- */
-export function probe(model: NginxModel, { location }: Limited, method: string, headers?: Record<string, string>): { uri: string; outcome: Outcome } | null {
-  const listen = location.server.info.listens[0];
-  const host = location.server.info.names.find((n) => n.kind === 'exact' && n.name !== '' && !n.name.startsWith('$'))?.name ?? 'localhost';
-  const parent = location.parent?.kind === 'location' ? (location.parent as NginxLocation) : null;
-  const within = parent && (parent.modifier === '' || parent.modifier === '^~') ? parent.name : undefined;
-  const base = { host, port: listen?.port ?? 80, ...(headers && { headers }) };
-  const at = (s: { file: string; line: number }): boolean => s.file === location.node.file && s.line === location.node.line;
-  for (const uri of sampleUris(location.modifier, location.name, within).map(encodePath)) {
-    const get = simulate(model, { ...base, method: 'GET', uri });
-    if (get.branches.every((b) => b.trace.some(at))) return { uri, outcome: simulate(model, { ...base, method, uri }) };
-  }
-  return null;
+/** Sends `method` to the location's sample URI (see probesOf); null when no sample reaches it. */
+export function probe(tree: ParseResult, { location }: Limited, method: string, headers?: Record<string, string>): { uri: string; outcome: Outcome } | null {
+  const found = probesOf(tree).locations.get(location);
+  return found ? { uri: found.uri, outcome: found.send(method, found.uri, headers) } : null;
 }
 
 /** A limit_except that denies every limited method outright: its first access rule is `deny all`. */

@@ -194,6 +194,41 @@ export function nearest(level: Level | null, name: string): Directive | undefine
   return found?.directives[found.directives.length - 1];
 }
 
+/** The `*_pass` directives, by the module that answers through them. */
+export const PASS_MODULES: Readonly<Record<string, string>> = {
+  proxy_pass: 'proxy',
+  fastcgi_pass: 'fastcgi',
+  uwsgi_pass: 'uwsgi',
+  scgi_pass: 'scgi',
+  grpc_pass: 'grpc',
+  memcached_pass: 'memcached',
+};
+
+/** Content handlers that answer by themselves, GET and HEAD only (memcached_pass too, though it asks a backend). */
+export const GET_ONLY_HANDLERS: ReadonlySet<string> = new Set(['empty_gif', 'stub_status', 'flv', 'mp4']);
+
+/** The content handlers written directly at a level, in order: the last one wins (nginx -t accepts several). */
+export function handlersIn(level: Level): Directive[] {
+  return level.directives.filter((d) => d.directive in PASS_MODULES || GET_ONLY_HANDLERS.has(d.directive));
+}
+
+/** A location that hands requests to a backend: a `*_pass` other than memcached_pass in it or in one of its `if` blocks. */
+export function isProxied(loc: NginxLocation): boolean {
+  return [loc, ...loc.ifs.values()].some((l) => handlersIn(l).some((d) => d.directive in PASS_MODULES && d.directive !== 'memcached_pass'));
+}
+
+/** Every location of every server with its server, each location node once (an included file may be reached twice). */
+export function* eachLocation(model: NginxModel): Generator<{ location: NginxLocation; server: NginxServer }> {
+  const seen = new Set<Directive>();
+  for (const server of model.servers) {
+    for (const location of allLocations(server.locations)) {
+      if (seen.has(location.node)) continue;
+      seen.add(location.node);
+      yield { location, server };
+    }
+  }
+}
+
 /** Every location of a server, nested ones too, in file order. */
 export function* allLocations(locations: readonly NginxLocation[]): Generator<NginxLocation> {
   for (const l of locations) {

@@ -352,55 +352,70 @@ function depthOf(l: NginxLocation): number {
   return depth;
 }
 
+/** A request that reaches a server: its first listen port and address, and a Host that picks it. */
+export type ServerRequest = Omit<SimRequest, 'method' | 'uri'> & { host: string };
+
+/** How to reach `server`: the first candidate Host whose GET / the simulator sends to it; null when none does. */
+export function serverRequest(server: NginxServer, simulate: Simulate, files?: SimRequest['files']): ServerRequest | null {
+  const listen = server.info.listens[0]!;
+  const unix = listen.address.startsWith('unix:');
+  const base: Omit<SimRequest, 'method' | 'uri'> = {
+    port: listen.port,
+    headers: {},
+    ...(unix || (listen.address !== '*' && listen.address !== '[::]') ? { address: listen.address } : {}),
+    ...(files && { files }),
+  };
+  const mine = serverKeys(server);
+  const host = hostCandidates(server).find((h) => {
+    const first = simulate({ ...base, host: h, method: 'GET', uri: '/' }).trace[0];
+    return first !== undefined && mine.has(key(first.file, first.line));
+  });
+  return host === undefined ? null : { ...base, host };
+}
+
+/** A sample URI whose GET reaches `loc` (checked with the simulator), or undefined. */
+export function sampleUri(loc: NginxLocation, request: ServerRequest, simulate: Simulate): string | undefined {
+  const locationKeys = new Set([...allLocations(loc.server.locations)].map((l) => key(l.node.file, l.node.line)));
+  const own = key(loc.node.file, loc.node.line);
+  const parent = loc.parent?.kind === 'location' ? (loc.parent as NginxLocation) : null;
+  const within = parent && (parent.modifier === '' || parent.modifier === '^~') ? parent.name : undefined;
+  return sampleUris(loc.modifier, loc.name, within)
+    .map(encodePath)
+    .find((u) => reached(simulate({ ...request, method: 'GET', uri: u }), locationKeys).has(own));
+}
+
 /** Simulates each location of each server with each of ROUTE_METHODS. */
 export function buildRoutes(model: NginxModel, simulate: Simulate, request: Pick<SimRequest, 'files'> = {}): ServerRoutes[] {
   return model.servers.map((server) => {
     const listen = server.info.listens[0]!;
-    const unix = listen.address.startsWith('unix:');
-    const base: Omit<SimRequest, 'method' | 'uri'> = {
-      port: listen.port,
-      headers: {},
-      ...(unix || (listen.address !== '*' && listen.address !== '[::]') ? { address: listen.address } : {}),
-      ...(request.files && { files: request.files }),
-    };
-    const mine = serverKeys(server);
-    const host = hostCandidates(server).find((h) => {
-      const first = simulate({ ...base, host: h, method: 'GET', uri: '/' }).trace[0];
-      return first !== undefined && mine.has(key(first.file, first.line));
-    });
+    const to = serverRequest(server, simulate, request.files);
     const locations = [...allLocations(server.locations)];
-    const locationKeys = new Set(locations.map((l) => key(l.node.file, l.node.line)));
     const routes = locations.map((loc): Route => {
       const route: Route = { location: locationText(loc), file: loc.node.file, line: loc.node.line, depth: depthOf(loc), uri: null, note: null, cells: {} };
       if (loc.modifier === '@') {
         route.note = 'named location: reached only through try_files, error_page and the like';
         return route;
       }
-      if (host === undefined) {
+      if (to === null) {
         route.note = 'no Host header reaches this server';
         return route;
       }
-      const own = key(loc.node.file, loc.node.line);
-      const parent = loc.parent?.kind === 'location' ? (loc.parent as NginxLocation) : null;
-      const within = parent && (parent.modifier === '' || parent.modifier === '^~') ? parent.name : undefined;
-      const uri = sampleUris(loc.modifier, loc.name, within)
-        .map(encodePath)
-        .find((u) => reached(simulate({ ...base, host, method: 'GET', uri: u }), locationKeys).has(own));
+      const uri = sampleUri(loc, to, simulate);
       if (uri === undefined) {
         route.note = 'no sample URI reaches this location';
         return route;
       }
       route.uri = uri;
-      for (const method of ROUTE_METHODS) route.cells[method] = cellOf(simulate({ ...base, host, method, uri }));
+      for (const method of ROUTE_METHODS) route.cells[method] = cellOf(simulate({ ...to, method, uri }));
       return route;
     });
-    if (locations.length === 0 && host !== undefined) {
+    if (locations.length === 0 && to !== null) {
       // A server without locations (a redirect to https, a catch-all) still answers.
       const cells: Route['cells'] = {};
-      for (const method of ROUTE_METHODS) cells[method] = cellOf(simulate({ ...base, host, method, uri: '/' }));
+      for (const method of ROUTE_METHODS) cells[method] = cellOf(simulate({ ...to, method, uri: '/' }));
       routes.push({ location: '(server)', file: server.node.file, line: server.node.line, depth: 0, uri: '/', note: null, cells });
     }
-    return { names: server.info.names.map((n) => n.name), listen: listenText(server), file: server.node.file, line: server.node.line, host: host ?? null, port: listen.port, routes };
+    return { names: server.info.names.map((n) => n.name), listen: listenText(server), file: server.node.file, line: server.node.line, host: to?.host ?? null, port: listen.port, routes };
   });
 }
 

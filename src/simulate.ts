@@ -7,9 +7,12 @@
 // its end and comes back with the assumptions it made.
 import type { Directive } from './model.js';
 import {
+  GET_ONLY_HANDLERS,
+  handlersIn,
   inherited,
   nearest,
   own,
+  PASS_MODULES,
   type Level,
   type NginxLocation,
   type NginxModel,
@@ -30,16 +33,6 @@ export interface SimulateOptions {
 /** The 14 methods nginx knows by name (ngx_http_core_module.c); others are "unknown" but valid. */
 export const NGINX_METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'MKCOL', 'COPY', 'MOVE', 'OPTIONS', 'PROPFIND', 'PROPPATCH', 'LOCK', 'UNLOCK', 'PATCH'];
 
-const PASS_MODULES: Record<string, string> = {
-  proxy_pass: 'proxy',
-  fastcgi_pass: 'fastcgi',
-  uwsgi_pass: 'uwsgi',
-  scgi_pass: 'scgi',
-  grpc_pass: 'grpc',
-  memcached_pass: 'memcached',
-};
-/** Content handlers that answer by themselves, GET and HEAD only. */
-const GET_ONLY_HANDLERS = new Set(['empty_gif', 'stub_status', 'flv', 'mp4']);
 /** `*_pass` directives a `limit_except` block inherits from its location (their merge has the lmt_excpt case). */
 const LIMIT_EXCEPT_INHERITS = new Set(['proxy_pass', 'fastcgi_pass', 'uwsgi_pass', 'scgi_pass', 'grpc_pass']);
 /** Statuses `add_header` adds to without `always` (ngx_http_headers_filter_module.c). */
@@ -316,7 +309,8 @@ class Run {
     st.handler = null;
     if (!found.location) this.step(server.node, `no location matches ${st.uri}; the server's own settings apply`);
     const loc = found.location;
-    if (loc && !st.internal && nearestFlag(loc, 'internal')) {
+    // `internal` is merged into nested locations (ngx_conf_merge_value).
+    if (loc && !st.internal && nearest(loc, 'internal')) {
       this.step(loc.node, '"internal" location reached by a client request: 404');
       throw new HttpError(404, 'internal');
     }
@@ -1072,13 +1066,9 @@ function regexFor(pattern: string, caseless: boolean): RegExp | null {
   return c.ok ? c.re : null;
 }
 
-/** The content handler written directly at a level: the last `*_pass` or handler directive wins. */
+/** The content handler written directly at a level: the last one wins. */
 function handlerIn(level: Level): Directive | null {
-  let found: Directive | null = null;
-  for (const d of level.directives) {
-    if (d.directive in PASS_MODULES || GET_ONLY_HANDLERS.has(d.directive)) found = d;
-  }
-  return found;
+  return handlersIn(level).pop() ?? null;
 }
 
 function passOf(loc: NginxLocation): Directive | null {
@@ -1099,14 +1089,6 @@ function isExactOrRegex(loc: NginxLocation): boolean {
 function enclosingLocation(level: Level): NginxLocation | null {
   for (let l: Level | null = level; l; l = l.parent) if (l.kind === 'location') return l as NginxLocation;
   return null;
-}
-
-/** `internal` is merged into nested locations (ngx_conf_merge_value). */
-function nearestFlag(loc: NginxLocation, name: string): boolean {
-  for (let l: Level | null = loc; l && l.kind === 'location'; l = l.parent) {
-    if (l.directives.some((d) => d.directive === name)) return true;
-  }
-  return false;
 }
 
 function parseSize(text: string): number {

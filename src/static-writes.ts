@@ -4,13 +4,11 @@
 // request reaches and who answers it is asked of the simulator; whether a
 // location regex can match URIs under a prefix is decided with refa.
 import { CombinedTransformer, JS, NFA, Transformers, getIntersectionWords, isDisjointWith, transform } from 'refa';
-import type { Directive, ParseResult } from './model.js';
-import { allLocations, modelOf, type Level, type NginxLocation, type NginxModel, type NginxServer } from './nginx-model.js';
+import { allLocations, type Level, type NginxLocation, type NginxServer } from './nginx-model.js';
 import { normalizePath } from './nginx-vars.js';
-import type { Outcome, SimRequest } from './outcome.js';
+import type { Outcome } from './outcome.js';
 import { compilePcre, execPcre } from './pcre.js';
-import { buildRoutes } from './routes.js';
-import { simulate } from './simulate.js';
+import type { Send } from './rule-support.js';
 
 /** Path words that suggest a location receives writes; a guess from names, so the rules say so. */
 export const WRITE_PATH_WORDS = ['api', 'graphql', 'upload', 'submit', 'login', 'auth', 'oauth', 'webhook', 'webhooks', 'rpc', 'form', '.php'];
@@ -22,52 +20,6 @@ export function looksLikeWritePath(name: string, words: readonly string[]): stri
   return words.find((w) => (w.startsWith('.') ? new RegExp(`${w.replace(/\./g, '\\.')}(?![a-z0-9])`).test(plain) : tokens.has(w.toLowerCase())));
 }
 
-const PASS = /^(proxy|fastcgi|uwsgi|scgi|grpc)_pass$/;
-
-/** A location that hands requests to a backend: a `*_pass` in it or in one of its `if` blocks. */
-export function isProxied(loc: NginxLocation): boolean {
-  return [loc, ...loc.ifs.values()].some((l) => l.directives.some((d) => PASS.test(d.directive)));
-}
-
-export type Send = (method: string, uri: string) => Outcome;
-export interface Probe {
-  server: NginxServer;
-  /** Sends a request to this server (Host and port that reach it), files unknown. */
-  send: Send;
-  /** A sample URI that reaches the location. */
-  uri: string;
-}
-
-const probeCache = new WeakMap<NginxModel, { locations: Map<NginxLocation, Probe>; servers: Map<NginxServer, Send> }>();
-
-/** For each server a way to send it requests, and for each location a sample URI that reaches it (from `verblint routes`). */
-export function probes(tree: ParseResult): { locations: Map<NginxLocation, Probe>; servers: Map<NginxServer, Send> } {
-  const model = modelOf(tree);
-  let cached = probeCache.get(model);
-  if (cached) return cached;
-  cached = { locations: new Map(), servers: new Map() };
-  const routes = buildRoutes(model, (q) => simulate(model, q));
-  model.servers.forEach((server, i) => {
-    const routed = routes[i];
-    if (!routed || routed.host === null) return;
-    const listen = server.info.listens[0]!;
-    const base: Omit<SimRequest, 'method' | 'uri'> = {
-      host: routed.host,
-      port: listen.port,
-      headers: {},
-      ...(listen.address.startsWith('unix:') || (listen.address !== '*' && listen.address !== '[::]') ? { address: listen.address } : {}),
-    };
-    const send: Send = (method, uri) => simulate(model, { ...base, method, uri });
-    cached.servers.set(server, send);
-    for (const loc of allLocations(server.locations)) {
-      const uri = routed.routes.find((r) => r.file === loc.node.file && r.line === loc.node.line && r.location === ['location', ...loc.node.args].join(' '))?.uri;
-      if (uri) cached.locations.set(loc, { server, send, uri });
-    }
-  });
-  probeCache.set(model, cached);
-  return cached;
-}
-
 /** Some way the request goes ends in a 405 from the static module, and none reaches a backend. */
 export function staticRefuses(o: Outcome): boolean {
   // A handler the simulator does not model ends its branch with cannotTell, never as 'static'.
@@ -75,7 +27,7 @@ export function staticRefuses(o: Outcome): boolean {
 }
 
 /** The write methods the static module refuses with 405 at `uri`: POST only when the file exists. */
-export function refusedWrites(send: Send, server: NginxServer, uri: string): string[] {
+export function refusedWrites(send: Send, uri: string): string[] {
   return ['POST', 'PUT', 'PATCH', 'DELETE'].filter((m) => staticRefuses(send(m, uri)));
 }
 
@@ -179,9 +131,4 @@ export function regexUnderPrefix(pattern: string, caseless: boolean, prefix: str
   } catch {
     return null;
   }
-}
-
-/** `line N`, or `file:N` when the directive is in another file than `from`. */
-export function lineOf(d: Directive, from?: Directive): string {
-  return from && from.file !== d.file ? `${d.file}:${d.line}` : `line ${d.line}`;
 }
