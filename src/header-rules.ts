@@ -107,7 +107,7 @@ export function refusal(o: Outcome, loc: NginxLocation): string | null {
   const b = o.branches;
   if (b.length === 0) return null;
   if (b.every((x) => x.status === 405)) return `405 from ${b[0]!.producer === 'static' ? 'the static module' : b[0]!.producer === 'return' ? '"return 405"' : `the ${b[0]!.producer} stage`}`;
-  if (b.every((x) => x.producer === 'limit-except' || x.producer === 'auth-basic') && loc.limitExcept) {
+  if (b.every((x) => x.producer === 'limit-except' || x.producer === 'auth-basic' || x.producer === 'auth-jwt') && loc.limitExcept) {
     return `${b[0]!.status} from limit_except (line ${loc.limitExcept.node.line})`;
   }
   return null;

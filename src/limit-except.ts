@@ -2,11 +2,11 @@
 // a block restricts, which methods it catches, and `if ($request_method ...)`
 // tests. The facts are in shared/docs/nginx-methods.md, lesson 4.
 import type { Directive, ParseResult } from './model.js';
-import { eachLocation, modelOf, nearest, type LimitExcept, type NginxLocation } from './nginx-model.js';
+import { eachLocation, modelOf, own as ownDirective, type LimitExcept, type NginxLocation } from './nginx-model.js';
 import type { Outcome } from './outcome.js';
 import { compilePcre, execPcre } from './pcre.js';
 import { probesOf } from './rule-support.js';
-import { NGINX_METHODS } from './simulate.js';
+import { authentication, NGINX_METHODS } from './simulate.js';
 
 export { NGINX_METHODS };
 
@@ -39,14 +39,10 @@ export function restriction(limit: LimitExcept): { status: 401 | 403 | null; by:
   // Rules are tried in order: a deny after `allow all` is never reached.
   const allowAll = rules.findIndex((d) => d.directive === 'allow' && d.args[0] === 'all');
   if (deny && (allowAll < 0 || rules.indexOf(deny) < allowAll)) return { status: 403, by: deny };
-  const basic = own.find((d) => d.directive === 'auth_basic' && d.args[0] !== 'off');
-  // Without a user file the auth_basic module declines (ngx_http_auth_basic_handler).
-  if (basic && nearest(limit, 'auth_basic_user_file')) return { status: 401, by: basic };
-  const jwt = own.find((d) => d.directive === 'auth_jwt' && d.args[0] !== 'off');
-  if (jwt) return { status: 401, by: jwt };
-  const sub = own.find((d) => d.directive === 'auth_request' && d.args[0] !== 'off');
-  if (sub) return { status: null, by: sub };
-  return null;
+  // The block's own authentication, read as the simulator reads it.
+  const auth = authentication(limit, ownDirective);
+  if (!auth) return null;
+  return { status: auth.kind === 'auth-request' ? null : 401, by: auth.by };
 }
 
 /** For `if ($request_method OP VALUE)`, whether a method makes it true; null for any other condition. */

@@ -44,6 +44,7 @@ export type Producer =
   | 'limit-except' // `deny` inside `limit_except`: 403
   | 'access' // allow/deny outside limit_except: 403
   | 'auth-basic' // 401
+  | 'auth-jwt' // 401 (NGINX Plus)
   | 'auth-request' // the auth subrequest decides
   | 'try-files' // `try_files ... =code`
   | 'static' // root/alias serving: 200, 301, 403, 404, 405

@@ -608,16 +608,12 @@ class Run {
   }
 
   private authResult(level: Level): { status: number; producer: Producer; by: Directive } | null {
-    const basic = nearest(level, 'auth_basic');
-    // Without a user file the module declines (ngx_http_auth_basic_handler).
-    if (basic && basic.args[0] !== 'off' && nearest(level, 'auth_basic_user_file')) return { status: 401, producer: 'auth-basic', by: basic };
-    const sub = nearest(level, 'auth_request');
-    if (sub && sub.args[0] !== 'off') {
-      const taken = this.choose(3, (t) => `the auth_request subrequest ${['allows', 'answers 401', 'answers 403'][t]}`, true);
-      if (taken === 0) return null;
-      return { status: taken === 1 ? 401 : 403, producer: 'auth-request', by: sub };
-    }
-    return null;
+    const auth = authentication(level);
+    if (!auth) return null;
+    if (auth.kind !== 'auth-request') return { status: 401, producer: auth.kind, by: auth.by };
+    const taken = this.choose(3, (t) => `the auth_request subrequest ${['allows', 'answers 401', 'answers 403'][t]}`, true);
+    if (taken === 0) return null;
+    return { status: taken === 1 ? 401 : 403, producer: 'auth-request', by: auth.by };
   }
 
   // ---- content ----
@@ -1064,6 +1060,28 @@ export function unknownHandler(level: Level): Directive | null {
 function regexFor(pattern: string, caseless: boolean): RegExp | null {
   const c = compilePcre(pattern, caseless);
   return c.ok ? c.re : null;
+}
+
+/**
+ * The authentication a client without credentials meets at a level:
+ * auth_basic (only with a user file: without one the module declines,
+ * ngx_http_auth_basic_handler), auth_jwt (401), or auth_request (its
+ * subrequest decides). `find` reads the auth directives: inherited by default.
+ */
+export function authentication(
+  level: Level,
+  find: (level: Level, name: string) => Directive | undefined = nearest,
+): { kind: 'auth-basic' | 'auth-jwt' | 'auth-request'; by: Directive } | null {
+  const on = (name: string): Directive | undefined => {
+    const d = find(level, name);
+    return d && d.args[0] !== 'off' ? d : undefined;
+  };
+  const basic = on('auth_basic');
+  if (basic && nearest(level, 'auth_basic_user_file')) return { kind: 'auth-basic', by: basic };
+  const jwt = on('auth_jwt');
+  if (jwt) return { kind: 'auth-jwt', by: jwt };
+  const sub = on('auth_request');
+  return sub ? { kind: 'auth-request', by: sub } : null;
 }
 
 /** The content handler written directly at a level: the last one wins. */
