@@ -306,7 +306,7 @@ class Run {
     const found = this.findLocation(server.locations, st.uri);
     st.location = found.location;
     st.level = found.location ?? server;
-    st.handler = null;
+    st.handler = found.location ? handlerIn(found.location) : null;
     if (!found.location) this.step(server.node, `no location matches ${st.uri}; the server's own settings apply`);
     const loc = found.location;
     // `internal` is merged into nested locations (ngx_conf_merge_value).
@@ -314,7 +314,6 @@ class Run {
       this.step(loc.node, '"internal" location reached by a client request: 404');
       throw new HttpError(404, 'internal');
     }
-    if (loc) this.selectHandler(loc);
     const limited = loc?.limitExcept && !loc.limitExcept.allowed.has(st.method) ? loc.limitExcept : null;
     if (limited) {
       st.level = limited;
@@ -417,8 +416,7 @@ class Run {
         case 'rewrite': {
           const flow = this.doRewrite(d, server);
           if (flow === 'last' || flow === 'break') {
-            if (server) return 'stop-server';
-            return flow === 'last' || changed ? (flow === 'break' ? 'break' : 'last') : flow;
+            return server ? 'stop-server' : flow;
           }
           if (flow === 'changed') changed = true;
           break;
@@ -618,10 +616,6 @@ class Run {
 
   // ---- content ----
 
-  private selectHandler(loc: NginxLocation): void {
-    this.state.handler = handlerIn(loc);
-  }
-
   private selectLimitHandler(loc: NginxLocation): void {
     const block = loc.limitExcept!;
     const own = handlerIn(block);
@@ -814,7 +808,7 @@ class Run {
     st.location = loc;
     st.level = loc;
     this.step(loc.node, `named location ${name}`);
-    this.selectHandler(loc);
+    st.handler = handlerIn(loc);
     if (loc.limitExcept && !loc.limitExcept.allowed.has(st.method)) {
       st.level = loc.limitExcept;
       this.step(loc.limitExcept.node, `${st.method} is not in the list: the limit_except block applies`);
