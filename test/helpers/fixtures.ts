@@ -1,6 +1,6 @@
 // Rule fixtures: test/fixtures/<rule-id>/<case>.(nginx|apache).conf, with
 // expectations as comments on the line above.
-import { readdirSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Dialect } from '../../src/model.js';
@@ -28,4 +28,14 @@ export function expectations(text: string): string[] {
     }
   });
   return out.sort();
+}
+
+const RULES = fileURLToPath(new URL('../../rules/', import.meta.url));
+
+/** The first ```nginx example under a heading of rules/<id>.md. */
+export function docExample(id: string, heading: '## Bad' | '## Good'): string {
+  const doc = readFileSync(join(RULES, `${id}.md`), 'utf8');
+  const m = /```nginx\n([\s\S]*?)```/.exec(doc.slice(doc.indexOf(`\n${heading}\n`)));
+  if (!m) throw new Error(`rules/${id}.md has no nginx ${heading} example`);
+  return m[1]!;
 }

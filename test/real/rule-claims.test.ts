@@ -13,6 +13,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { expect, it } from 'vitest';
 import { rules } from '../../rules/index.js';
+import { docExample } from '../helpers/fixtures.js';
 import { checkConfig, describeProblem, expectationProblems, type Expect } from '../helpers/agree.js';
 import { describeReal, type RealRequest, type RealSite } from '../helpers/real-nginx.js';
 
@@ -21,14 +22,6 @@ const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 interface Claim {
   files?: Record<string, string | null>;
   requests: Array<RealRequest & { expect: Expect }>;
-}
-
-export function badExample(id: string): string {
-  const doc = readFileSync(`${ROOT}rules/${id}.md`, 'utf8');
-  const bad = doc.slice(doc.indexOf('\n## Bad\n'));
-  const m = /```nginx\n([\s\S]*?)```/.exec(bad);
-  if (!m) throw new Error(`rules/${id}.md has no nginx Bad example`);
-  return m[1]!;
 }
 
 /** The Bad example as an http {} body that runs on the test site. */
@@ -60,7 +53,7 @@ describeReal('each rule\'s claim holds on a real nginx, from its own Bad example
   for (const { id, file } of claims) {
     it(id, async () => {
       const claim = JSON.parse(readFileSync(file, 'utf8')) as Claim;
-      const example = badExample(id);
+      const example = docExample(id, '## Bad');
       const checked = await checkConfig((s) => runnable(example, s), claim.files ?? {}, claim.requests);
       const problems: string[] = [];
       checked.forEach((c, i) => {
