@@ -1,7 +1,7 @@
 // Runs requests against a real nginx and the simulator side by side and says
 // where they disagree.
 import { statSync } from 'node:fs';
-import { buildModel } from '../../src/nginx-model.js';
+import { buildModel, type NginxModel } from '../../src/nginx-model.js';
 import type { Branch, FileKind, Outcome } from '../../src/outcome.js';
 import { parseNginxText } from '../../src/parse.js';
 import { simulate } from '../../src/simulate.js';
@@ -17,14 +17,14 @@ export function diskFiles(path: string): FileKind {
   }
 }
 
-export function modelOf(config: string) {
+export function modelOfText(config: string): NginxModel {
   const { parsed, errors, lines } = parseNginxText(config, 'nginx.conf', false);
   if (errors.length > 0) throw new Error(`config does not parse: ${errors[0]!.message} at line ${errors[0]!.line}`);
   const tree: ParseResult = { status: 'ok', errors: [], warnings: [], config: [{ file: 'nginx.conf', path: 'nginx.conf', status: 'ok', errors: [], parsed, lines }] };
   return buildModel(tree);
 }
 
-export function predict(nginx: RealNginx, model: ReturnType<typeof buildModel>, r: RealRequest): Outcome {
+export function predict(nginx: RealNginx, model: NginxModel, r: RealRequest): Outcome {
   const headers: Record<string, string> = {};
   for (const [k, v] of Object.entries(r.headers ?? {})) headers[k.toLowerCase()] = v;
   return simulate(
@@ -73,7 +73,7 @@ export interface Checked {
 
 /** The simulator runs just before each request, so DAV writes are seen as they happen. */
 export async function check(nginx: RealNginx, requests: RealRequest[]): Promise<Checked[]> {
-  const model = modelOf(nginx.config);
+  const model = modelOfText(nginx.config);
   const out: Checked[] = [];
   for (const request of requests) {
     const outcome = predict(nginx, model, request);
