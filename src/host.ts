@@ -1,7 +1,7 @@
 // The filesystem, behind an interface, so that parsing can be tested with
 // files held in memory and the CLI stays the only place that decides where
 // input comes from.
-import { readFileSync, statSync } from 'node:fs';
+import { readdirSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import fg from 'fast-glob';
 
 export interface Host {
@@ -14,6 +14,11 @@ export interface Host {
    * does for nginx: no brace expansion, no globstar, no dotfiles for `*`.
    */
   glob(pattern: string, cwd: string): string[];
+  /**
+   * Every file under a directory, recursively, dotfiles included, as paths
+   * relative to it: each level sorted by name, as Apache includes a directory.
+   */
+  listTree(dir: string): string[];
 }
 
 export const nodeHost: Host = {
@@ -39,6 +44,41 @@ export const nodeHost: Host = {
       unique: true,
     });
     return found.sort(byCodePoint);
+  },
+  listTree(dir) {
+    const out: string[] = [];
+    const seen = new Set<string>();
+    const walk = (abs: string, rel: string): void => {
+      let real: string;
+      try {
+        real = realpathSync(abs);
+      } catch {
+        return;
+      }
+      // A symlink back up the tree would never end.
+      if (seen.has(real)) return;
+      seen.add(real);
+      let names: string[];
+      try {
+        names = readdirSync(abs).sort(byCodePoint);
+      } catch {
+        return;
+      }
+      for (const name of names) {
+        const path = `${abs}/${name}`;
+        const shown = rel === '' ? name : `${rel}/${name}`;
+        let isDir = false;
+        try {
+          isDir = statSync(path).isDirectory();
+        } catch {
+          // A dangling link is still a name Apache would try to open.
+        }
+        if (isDir) walk(path, shown);
+        else out.push(shown);
+      }
+    };
+    walk(dir, '');
+    return out;
   },
 };
 

@@ -43,6 +43,25 @@ export interface Directive extends Span {
    */
   betweenArgs?: boolean;
   commentLine?: number;
+  /** Apache: the name lower-cased; Apache looks directives and sections up case-insensitively. */
+  lower?: string;
+  /** Apache: a section `<Name args>` ... `</Name>`; `directive` is the name without `<`, the children are in `block`. */
+  section?: boolean;
+  /**
+   * Apache: the line Apache names in its own messages about this directive (or
+   * this section's opening tag): the last physical line of a continued line.
+   */
+  reportLine?: number;
+  /** Apache: text Apache reads past and drops (after an opening tag's `>`, after a closing tag, after RewriteRule's third word). */
+  ignored?: IgnoredText[];
+}
+
+export interface IgnoredText {
+  text: string;
+  line: number;
+  column: number;
+  /** Where it stands: after the opening tag, after the closing tag, or after the last argument Apache reads. */
+  after: 'open' | 'close' | 'args';
 }
 
 export interface ParseError {

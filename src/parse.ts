@@ -26,7 +26,7 @@ export function lineStarts(text: string): number[] {
 
 // Turns offsets into lines and columns. Nodes are located in document order,
 // so a cursor that steps from the last answer is cheaper than a search.
-class Locator {
+export class Locator {
   private line = 0;
   constructor(private readonly starts: readonly number[]) {}
 

@@ -8,7 +8,7 @@ import { parseNginx } from '../src/parse.js';
 import { defineRule, type Reportable } from '../src/rule.js';
 
 function tree(text: string) {
-  const host: Host = { readFile: () => text, check: () => 'ok', glob: () => [] };
+  const host: Host = { readFile: () => text, check: () => 'ok', glob: () => [], listTree: () => [] };
   return parseNginx('a.conf', { comments: true, host });
 }
 

@@ -4,11 +4,12 @@ import { lint } from '../../src/engine.js';
 import type { Finding } from '../../src/finding.js';
 import type { Host } from '../../src/host.js';
 import type { Dialect, ParseResult } from '../../src/model.js';
+import { parseApache } from '../../src/apache-parse.js';
 import { parseNginx } from '../../src/parse.js';
 import type { AnyRule } from '../../src/rule.js';
 
 export function parseFor(dialect: Dialect, file: string, host?: Host): ParseResult {
-  if (dialect === 'apache') throw new Error(`no Apache parser yet (issue 6): ${file}`);
+  if (dialect === 'apache') return parseApache(file, { comments: true, ...(host && { host }) });
   return parseNginx(file, { comments: true, ...(host && { host }) });
 }
 
@@ -29,6 +30,7 @@ export function lintText(text: string, dialect: Dialect, rules: readonly AnyRule
     },
     check: (p) => (p === 'snippet.conf' ? 'ok' : 'ENOENT'),
     glob: () => [],
+    listTree: () => [],
   };
   return lint([{ dialect, tree: parseFor(dialect, 'snippet.conf', host) }], { rules });
 }

@@ -1,0 +1,584 @@
+// Apache configuration to the shared tree of model.ts, read the way httpd 2.4
+// reads it (../shared/docs/apache-methods.md, section 1):
+//   1. physical lines join into logical lines at a backslash right before LF
+//      (or CR LF), before anything else, comments included;
+//   2. each logical line is trimmed, then is blank, a comment (`#` first), or
+//      a statement; ${VAR} is expanded over the whole statement first;
+//   3. grammar/apache.peggy reads the words of one line; this module keeps the
+//      stack of open sections, as Apache's tree builder does;
+//   4. Define/UnDefine and Include/IncludeOptional act while the file is read,
+//      so included files are parsed depth first, where they are included.
+// Every node keeps its file, line and column through continuations and
+// expansions. Nothing here throws for bad input: errors come back as records.
+import { parse as peggyApache } from '#grammar/apache';
+import type { Arg, Directive, IgnoredText, ParseError, ParsedFile, ParseResult, ParseWarning } from './model.js';
+import { nodeHost, type Host } from './host.js';
+import { joinPath, lineStarts, Locator } from './parse.js';
+
+export interface ApacheParseOptions {
+  /** Keep `#` comments as `{directive: "#"}` nodes. */
+  comments?: boolean;
+  /** Do not follow Include/IncludeOptional. */
+  singleFile?: boolean;
+  /** What relative Include paths resolve against (Apache's ServerRoot, `-d`); default: see serverRootFor(). */
+  serverRoot?: string;
+  /** Directory that absolute Include paths are looked up under, e.g. a checked-out /etc. */
+  sysroot?: string;
+  /** Variables defined before the file is read (`-D NAME` gives NAME with no value). */
+  defines?: Readonly<Record<string, string | null>>;
+  host?: Host;
+}
+
+/** Sections that Apache evaluates while reading; they make no node in Apache's own tree, but keep one here. */
+export const CONDITIONAL_SECTIONS: ReadonlySet<string> = new Set([
+  'ifmodule', 'ifdefine', 'iffile', 'ifdirective', 'ifsection', 'ifversion',
+]);
+
+/** Directives that tokenize their own arguments (mod_rewrite's parseargline). */
+const REWRITE_ARGS = new Set(['rewriterule', 'rewritecond']);
+
+/** A logical line may be this long in .htaccess (HUGE_STRING_LEN less the newline and NUL). */
+export const HTACCESS_LINE_MAX = 8190;
+
+/** Whether a file is read as .htaccess (per-directory) rather than server config. */
+export function isHtaccessName(file: string): boolean {
+  return /htaccess/i.test(file.slice(file.lastIndexOf('/') + 1));
+}
+
+interface Word {
+  value: string;
+  quote: '"' | "'" | null;
+  closed: boolean;
+  start: number;
+  end: number;
+}
+
+type Statement =
+  | { type: 'comment'; text: string }
+  | { type: 'open' | 'close' | 'directive'; first: Word; rest: number };
+
+/** Variables as Apache holds them while reading: Define'd names, and the values of those given one. */
+export interface ApacheVars {
+  defined: Set<string>;
+  values: Map<string, string>;
+}
+
+export function newVars(defines: Readonly<Record<string, string | null>> = {}): ApacheVars {
+  const vars: ApacheVars = { defined: new Set(), values: new Map() };
+  for (const [name, value] of Object.entries(defines)) {
+    vars.defined.add(name);
+    if (value !== null) vars.values.set(name, value);
+  }
+  return vars;
+}
+
+const SPACE = ' \t\n\v\f\r';
+
+// One logical line: its text and where each piece of it came from.
+class LogicalLine {
+  /** Pairs of (offset in text, offset in the file) where each physical piece starts. */
+  readonly pieces: number[] = [];
+  text = '';
+  constructor(
+    readonly startLine: number,
+    public endLine: number,
+  ) {}
+
+  add(fileOffset: number, piece: string): void {
+    this.pieces.push(this.text.length, fileOffset);
+    this.text += piece;
+  }
+
+  /** The file offset of a character of the text. */
+  fileOffset(i: number): number {
+    const p = this.pieces;
+    let k = 0;
+    while (k + 2 < p.length && p[k + 2]! <= i) k += 2;
+    return p[k + 1]! + (i - p[k]!);
+  }
+
+  /** The file offset just past a range of the text that ends (exclusive) at `end`. */
+  fileEnd(end: number, start: number): number {
+    return end <= start ? this.fileOffset(start) : this.fileOffset(end - 1) + 1;
+  }
+
+  /** File offset of the first character of the last physical line in this logical line. */
+  lastPhysicalStart(): number {
+    return this.pieces[this.pieces.length - 1]!;
+  }
+}
+
+// ${VAR} expansion over a statement, keeping a map back to the text before it.
+interface Expanded {
+  text: string;
+  /** Pairs of (start in expanded text, start in original, length in expanded, length in original) per expansion. */
+  swaps: number[];
+}
+
+/** ap_resolve_env: `${NAME}` replaced by its Define'd value; unknown names stay as they are. No nesting, no escape. */
+export function expandVars(text: string, vars: ApacheVars): Expanded {
+  const swaps: number[] = [];
+  let out = '';
+  let from = 0;
+  for (let i = text.indexOf('${'); i >= 0; i = text.indexOf('${', i + 2)) {
+    const close = text.indexOf('}', i + 2);
+    if (close < 0) break;
+    const name = text.slice(i + 2, close);
+    const value = vars.values.get(name);
+    if (value === undefined) continue;
+    out += text.slice(from, i);
+    swaps.push(out.length, i, value.length, close + 1 - i);
+    out += value;
+    from = close + 1;
+    i = close - 1;
+  }
+  if (swaps.length === 0) return { text, swaps };
+  return { text: out + text.slice(from), swaps };
+}
+
+/** Maps an offset in the expanded text back to the original; `end` maps an exclusive end. */
+function unexpand(e: Expanded, i: number, end: boolean): number {
+  let shift = 0;
+  const s = e.swaps;
+  for (let k = 0; k < s.length; k += 4) {
+    const at = s[k]!;
+    const len = s[k + 2]!;
+    if (i < at || (end && i === at)) break;
+    if (i < at + len || (end && i === at + len)) return end ? s[k + 1]! + s[k + 3]! : s[k + 1]!;
+    shift = s[k + 1]! + s[k + 3]! - (at + len);
+  }
+  return i + shift;
+}
+
+function isSpace(c: string | undefined): boolean {
+  return c !== undefined && SPACE.includes(c);
+}
+
+export interface ApacheTextResult {
+  parsed: Directive[];
+  errors: ParseError[];
+  lines: number;
+}
+
+export interface ApacheTextOptions {
+  comments?: boolean;
+  /** Read as .htaccess: shorter lines, and Define does not act. Default: by the file's name. */
+  htaccess?: boolean;
+  /** Shared across the files of one tree, in reading order. */
+  vars?: ApacheVars;
+  /** Called for each directive as it is read in server config (not .htaccess), so Include and ServerRoot act in order. */
+  onRead?: (d: Directive) => void;
+}
+
+interface Open {
+  node: Directive;
+  lower: string;
+  conditional: boolean;
+}
+
+class Stop extends Error {}
+
+/** Parses one file's text. Never throws for bad input. */
+export function parseApacheText(text: string, file: string, options: ApacheTextOptions = {}): ApacheTextResult {
+  const starts = lineStarts(text);
+  const bom = text.charCodeAt(0) === 0xfeff;
+  // Columns are counted after a byte order mark, as editors show them.
+  if (bom) starts[0] = 1;
+  const at = new Locator(starts);
+  const htaccess = options.htaccess ?? isHtaccessName(file);
+  const vars = options.vars ?? newVars();
+  const comments = options.comments ?? false;
+  const root: Directive[] = [];
+  const stack: Open[] = [];
+  const errors: ParseError[] = [];
+  const ignoredCloses: Array<{ ignored: IgnoredText; after: Directive }> = [];
+
+  const fail = (message: string, line: number, column: number): never => {
+    errors.push({ kind: 'syntax', file, message, line, column });
+    throw new Stop();
+  };
+  const here = (): Directive[] => (stack.length > 0 ? stack[stack.length - 1]!.node.block! : root);
+
+  if (bom) {
+    // Linux builds of Apache do not strip it: the first word starts with it.
+    errors.push({
+      kind: 'syntax',
+      file,
+      message: 'the file starts with a UTF-8 byte order mark: Apache reads it as part of the first word ("Invalid command \'\\xef\\xbb\\xbf…\'"); save the file without it',
+      line: 1,
+      column: 1,
+    });
+  }
+
+  try {
+    let pos = bom ? 1 : 0;
+    let lineNo = 1;
+    while (pos < text.length) {
+      const line = new LogicalLine(lineNo, lineNo);
+      for (;;) {
+        const nl = text.indexOf('\n', pos);
+        const end = nl < 0 ? text.length : nl;
+        let cut = end;
+        if (nl >= 0 && text[end - 1] === '\\') cut = end - 1;
+        else if (nl >= 0 && text[end - 1] === '\r' && text[end - 2] === '\\') cut = end - 2;
+        line.add(pos, text.slice(pos, cut));
+        pos = nl < 0 ? text.length : nl + 1;
+        if (cut === end || pos >= text.length) break;
+        lineNo++;
+        line.endLine = lineNo;
+      }
+      lineNo++;
+      readLine(line);
+    }
+    if (stack.length > 0) unclosed(stack[stack.length - 1]!);
+  } catch (e) {
+    if (!(e instanceof Stop)) throw e;
+    return { parsed: [], errors, lines: starts.length };
+  }
+  return { parsed: errors.length > 0 ? [] : root, errors, lines: starts.length };
+
+  function readLine(line: LogicalLine): void {
+    const t = line.text;
+    let s = 0;
+    let e = t.length;
+    while (s < e && isSpace(t[s])) s++;
+    while (e > s && isSpace(t[e - 1])) e--;
+    if (s === e) return;
+    if (htaccess && Buffer.byteLength(t, 'utf8') > HTACCESS_LINE_MAX) {
+      const { line: l } = at.at(line.fileOffset(s));
+      fail(`line too long: Apache reads at most ${HTACCESS_LINE_MAX} bytes per line in .htaccess and answers 500 ("Line too long")`, l, 1);
+    }
+    const raw = t.slice(s, e);
+    if (raw[0] === '#') {
+      if (comments) here().push(commentNode(line, s, e, raw.slice(1)));
+      return;
+    }
+    const expanded = raw.includes('${') ? expandVars(raw, vars) : { text: raw, swaps: [] };
+    const ex = expanded.text;
+    // Offsets in `ex` to file offsets.
+    const fileAt = (i: number): number => line.fileOffset(s + unexpand(expanded, i, false));
+    const fileEndAt = (i: number, from: number): number =>
+      line.fileEnd(s + unexpand(expanded, i, true), s + unexpand(expanded, from, false));
+    const arg = (w: Word, base: number): Arg => {
+      const offset = fileAt(base + w.start);
+      const endOffset = fileEndAt(base + w.end, base + w.start);
+      const a: Arg = {
+        file, line: 0, column: 0, endLine: 0, endColumn: 0, offset, endOffset,
+        value: w.value, raw: text.slice(offset, endOffset), quoted: w.quote !== null,
+      };
+      at.start(a);
+      at.end(a);
+      return a;
+    };
+    const st = peggyApache(ex, { startRule: 'Statement' }) as Exclude<Statement, { type: 'comment' }>;
+    const reportLine = line.endLine;
+    const reportColumn = (): number => at.at(Math.max(line.lastPhysicalStart(), fileAt(0))).column;
+    const node = (name: string, args: Arg[], restEnd: number): Directive => {
+      const offset = fileAt(st.first.start);
+      const d: Directive = {
+        directive: name, line: 0, args: args.map((a) => a.value), file, column: 0, endLine: 0, endColumn: 0,
+        offset, endOffset: fileEndAt(restEnd, st.first.start), argNodes: args, lower: name.toLowerCase(), reportLine,
+      };
+      at.start(d);
+      at.end(d);
+      return d;
+    };
+    const ignore = (from: number, to: number, after: IgnoredText['after']): IgnoredText => {
+      const p = at.at(fileAt(from));
+      return { text: ex.slice(from, to), line: p.line, column: p.column, after };
+    };
+    const name = st.first.value;
+
+    if (st.type === 'directive') {
+      const lower = name.toLowerCase();
+      let words: Word[];
+      let dropped: { start: number; end: number } | null = null;
+      if (REWRITE_ARGS.has(lower)) {
+        const r = peggyApache(ex.slice(st.rest), { startRule: 'RewriteArgs' }) as { words: Word[]; rest: { start: number; end: number } | null };
+        words = r.words;
+        dropped = r.rest;
+      } else {
+        words = peggyApache(ex.slice(st.rest), { startRule: 'Words' }) as Word[];
+      }
+      const args = words.map((w) => arg(w, st.rest));
+      const d = node(name, args, ex.length);
+      if (dropped) d.ignored = [ignore(st.rest + dropped.start, st.rest + dropped.end, 'args')];
+      here().push(d);
+      if (!htaccess) define(d);
+      if (!htaccess) options.onRead?.(d);
+      return;
+    }
+
+    if (st.type === 'open') {
+      // The name is the first word less its `<` and a trailing `>`; the
+      // arguments end at the LAST `>` on the line and the rest is dropped.
+      let sectionName = name.slice(1);
+      let rest = ex.slice(st.rest);
+      let restStart = st.rest;
+      if (sectionName.endsWith('>')) sectionName = sectionName.slice(0, -1);
+      if (rest === '') {
+        rest = '>';
+        restStart = ex.length;
+      }
+      const gt = rest.lastIndexOf('>');
+      if (gt < 0) fail(`<${sectionName}> directive missing closing '>'`, reportLine, reportColumn());
+      const inner = rest.slice(0, gt);
+      const words = (peggyApache(inner, { startRule: 'Words' }) as Word[]).map((w) => arg(w, restStart));
+      const d = node(sectionName, words, Math.min(ex.length, restStart + gt + 1));
+      d.section = true;
+      d.block = [];
+      const after = rest.slice(gt + 1);
+      const trailing = after.length - after.trimStart().length;
+      if (after.trim() !== '') d.ignored = [ignore(restStart + gt + 1 + trailing, ex.length, 'open')];
+      here().push(d);
+      stack.push({ node: d, lower: d.lower!, conditional: CONDITIONAL_SECTIONS.has(d.lower!) });
+      return;
+    }
+
+    // A closing tag: its first word must end with `>`, and must name the innermost open section.
+    if (!name.endsWith('>')) fail(`</${name.slice(2)}> directive missing closing '>'`, reportLine, reportColumn());
+    const closing = name.slice(2, -1);
+    const top = stack[stack.length - 1];
+    if (top === undefined) fail(`</${closing}> without matching <${closing}> section`, reportLine, reportColumn());
+    if (closing.toLowerCase() !== top!.lower) {
+      fail(`Expected </${top!.node.directive}> but saw </${closing}>`, reportLine, reportColumn());
+    }
+    const rest = ex.slice(st.rest);
+    const open = top!.node;
+    if (rest !== '') {
+      if (top!.conditional) {
+        fail(
+          `text after </${closing}>: where its condition holds, Apache does not take this line as the end of <${open.directive}> (line ${open.line}) and fails with "</${closing}> without matching <${closing}> section"; put the closing tag on a line of its own`,
+          reportLine,
+          reportColumn(),
+        );
+      }
+      const ignored = ignore(st.rest, ex.length, 'close');
+      (open.ignored ??= []).push(ignored);
+      ignoredCloses.push({ ignored, after: open });
+    }
+    open.endOffset = fileEndAt(st.first.end, st.first.start);
+    at.end(open);
+    stack.pop();
+  }
+
+  function commentNode(line: LogicalLine, s: number, e: number, comment: string): Directive {
+    const offset = line.fileOffset(s);
+    const d: Directive = {
+      directive: '#', line: 0, args: [], file, column: 0, endLine: 0, endColumn: 0,
+      offset, endOffset: line.fileEnd(e, s), argNodes: [], comment,
+    };
+    at.start(d);
+    at.end(d);
+    return d;
+  }
+
+  function define(d: Directive): void {
+    const name = d.args[0];
+    if (name === undefined || name.includes(':')) return;
+    if (d.lower === 'define') {
+      vars.defined.add(name);
+      if (d.args.length > 1) vars.values.set(name, d.args[1]!);
+    } else if (d.lower === 'undefine') {
+      vars.defined.delete(name);
+      vars.values.delete(name);
+    }
+  }
+
+  function unclosed(open: Open): never {
+    const d = open.node;
+    const line = d.reportLine ?? d.line;
+    // `</VirtualHost> </IfModule>`: the second tag was dropped with the text after the first.
+    const lost = ignoredCloses.find((c) => c.ignored.text.toLowerCase().startsWith(`</${open.lower}>`));
+    const hint = lost
+      ? `; the </${d.directive}> after the closing tag on line ${lost.ignored.line} is ignored, because a closing tag must start its own line`
+      : '';
+    if (open.conditional) {
+      return fail(
+        `<${d.directive}> was not closed: Apache fails with "Expected </${d.directive}> before end of configuration" when its condition is false${hint}`,
+        line,
+        d.column,
+      );
+    }
+    return fail(`<${d.directive}> was not closed.${hint}`, line, d.column);
+  }
+}
+
+const GLOB_MAGIC = /[*?[]/;
+
+function dirname(file: string): string {
+  const i = file.lastIndexOf('/');
+  return i < 0 ? '' : i === 0 ? '/' : file.slice(0, i);
+}
+
+/**
+ * Where relative Include paths resolve: `--server-root`; else, when the config
+ * names a ServerRoot whose last part is a folder above the main file (a checked-out
+ * /etc/httpd with conf/httpd.conf in it), that folder; else the main file's folder.
+ */
+export function serverRootFor(main: string, serverRootDirective: string | undefined): string {
+  const mainDir = dirname(main);
+  if (serverRootDirective === undefined) return mainDir;
+  const want = serverRootDirective.replace(/\/+$/, '');
+  const base = want.slice(want.lastIndexOf('/') + 1);
+  if (base === '') return mainDir;
+  for (let dir = mainDir; dir !== '' && dir !== '/' && dir !== '.'; dir = dirname(dir)) {
+    if (dir === base || dir.endsWith(`/${base}`)) return dir;
+  }
+  return mainDir;
+}
+
+const ERRNO_TEXT: Record<string, string> = {
+  ENOENT: 'No such file or directory',
+  EACCES: 'Permission denied',
+  ENOTDIR: 'Not a directory',
+  ELOOP: 'Too many levels of symbolic links',
+};
+
+/** Apache's maximum include depth (AP_MAX_INCLUDE_DEPTH). */
+const MAX_INCLUDE_DEPTH = 128;
+
+/**
+ * Parses a main config and, unless `singleFile`, every file it includes, as
+ * Apache reads them: depth first, each included file where it is included, so
+ * that Define acts in reading order. Each file appears once in `config`, in
+ * the order first included; an Include's `includes` holds indexes into it.
+ */
+export function parseApache(file: string, options: ApacheParseOptions = {}): ParseResult {
+  const host = options.host ?? nodeHost;
+  const sysroot = options.sysroot;
+  const config: ParsedFile[] = [];
+  const indexOf = new Map<string, number>();
+  const warnings: ParseWarning[] = [];
+  const vars = newVars(options.defines);
+  let serverRoot = options.serverRoot;
+  const reading: number[] = [];
+
+  const diskPath = (name: string): string =>
+    sysroot !== undefined && name.startsWith('/') ? joinPath(sysroot, name.replace(/^\/+/, '')) : name;
+
+  const read = (name: string, path: string): number => {
+    const known = indexOf.get(name);
+    if (known !== undefined) return known;
+    const i = config.length;
+    indexOf.set(name, i);
+    const entry: ParsedFile = { file: name, path, status: 'ok', errors: [], parsed: [], lines: 0 };
+    config.push(entry);
+    let text: string;
+    try {
+      text = host.readFile(path);
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code ?? 'EIO';
+      entry.errors.push({ kind: 'read', file: name, line: 1, column: 1, message: `Could not open configuration file ${name}: ${ERRNO_TEXT[code] ?? code}` });
+      entry.status = 'failed';
+      return i;
+    }
+    reading.push(i);
+    const result = parseApacheText(text, name, {
+      comments: options.comments ?? false,
+      vars,
+      ...(!options.singleFile && { onRead: (d: Directive) => onRead(d, entry) }),
+    });
+    reading.pop();
+    entry.parsed = result.parsed;
+    entry.lines = result.lines;
+    entry.errors.push(...result.errors);
+    if (entry.errors.length > 0) entry.status = 'failed';
+    return i;
+  };
+
+  const onRead = (d: Directive, from: ParsedFile): void => {
+    if (d.lower === 'include' || d.lower === 'includeoptional') include(d, from);
+    // ServerRoot acts where it is read: Includes before it resolve as if it were absent.
+    else if (d.lower === 'serverroot' && options.serverRoot === undefined && d.args[0] !== undefined) {
+      serverRoot = serverRootFor(file, d.args[0]);
+    }
+  };
+
+  const include = (d: Directive, from: ParsedFile): void => {
+    const arg = d.argNodes[0];
+    if (arg === undefined) return;
+    serverRoot ??= serverRootFor(file, undefined);
+    const optional = d.lower === 'includeoptional';
+    const problem = (message: string): void => {
+      if (!optional) from.errors.push({ kind: 'include', file: from.file, line: arg.line, column: arg.column, endLine: arg.endLine, endColumn: arg.endColumn, message });
+    };
+    const pattern = arg.value;
+    const name = joinPath(serverRoot, pattern);
+    const targets: number[] = [];
+    const take = (target: string): void => {
+      const path = diskPath(target);
+      if (host.check(path) === 'EISDIR') {
+        // A directory: every file in it, recursively, dotfiles included, sorted.
+        for (const f of host.listTree(path)) targets.push(enter(joinPath(target, f), joinPath(path, f), d, from));
+      } else {
+        targets.push(enter(target, path, d, from));
+      }
+    };
+    if (!GLOB_MAGIC.test(pattern)) {
+      const status = host.check(diskPath(name));
+      if (status === 'ok' || status === 'EISDIR') take(name);
+      else problem(`Could not open configuration file ${name}: ${ERRNO_TEXT[status] ?? status}`);
+    } else {
+      for (const m of expandWildcards(name, host, diskPath, problem)) take(m);
+    }
+    d.includes = targets;
+  };
+
+  const enter = (name: string, path: string, d: Directive, from: ParsedFile): number => {
+    const known = indexOf.get(name);
+    if (known !== undefined && reading.includes(known)) {
+      const loop = [...reading.slice(reading.indexOf(known)).map((k) => config[k]!.file), name];
+      from.errors.push({
+        kind: 'include', file: from.file, line: d.line, column: d.column,
+        message: `include cycle: ${loop.join(' -> ')}; Apache stops after ${MAX_INCLUDE_DEPTH} nested includes with "Exceeded the maximum include directory nesting level"`,
+      });
+      return known;
+    }
+    return read(name, path);
+  };
+
+  read(file, file);
+  const errors = config.flatMap((c) => c.errors);
+  for (const c of config) c.status = c.errors.length > 0 ? 'failed' : 'ok';
+  return { status: errors.length > 0 ? 'failed' : 'ok', errors, config, warnings };
+}
+
+/**
+ * Include with wildcards (ap_dir_fnmatch): any path component may hold `*`,
+ * `?` or `[...]`; each level is matched in its own directory and sorted, and
+ * `*` never matches a leading dot. Reports what Apache reports for Include.
+ */
+function expandWildcards(
+  pattern: string,
+  host: Host,
+  diskPath: (name: string) => string,
+  problem: (message: string) => void,
+): string[] {
+  const absolute = pattern.startsWith('/');
+  const rest = pattern.split('/').filter((p) => p !== '');
+  let dirs = [absolute ? '/' : ''];
+  for (let k = 0; k < rest.length; k++) {
+    const part = rest[k]!;
+    const last = k === rest.length - 1;
+    const next: string[] = [];
+    for (const dir of dirs) {
+      if (!GLOB_MAGIC.test(part)) {
+        next.push(joinPath(dir, part));
+        continue;
+      }
+      const shown = dir === '' ? '.' : dir;
+      const status = host.check(diskPath(shown));
+      if (status !== 'EISDIR') {
+        problem(`Could not open directory ${shown}: ${ERRNO_TEXT[status] ?? 'Not a directory'}`);
+        continue;
+      }
+      const found = host.glob(part, diskPath(shown));
+      const matches = last ? found : found.filter((m) => host.check(diskPath(joinPath(dir, m))) === 'EISDIR');
+      if (matches.length === 0 && last) problem(`No matches for the wildcard '${part}' in '${shown}', failing`);
+      for (const m of matches) next.push(joinPath(dir, m));
+    }
+    dirs = next;
+  }
+  return dirs;
+}
