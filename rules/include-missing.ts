@@ -3,7 +3,7 @@ import { defineRule } from '../src/rule.js';
 export default defineRule({
   id: 'include-missing',
   description: 'Report an include of a file that does not exist.',
-  dialects: ['nginx'],
+  dialects: ['nginx', 'apache'],
   severity: 'error',
   options: {},
   check(ctx) {

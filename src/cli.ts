@@ -16,6 +16,7 @@ import { nodeHost } from './host.js';
 import type { Dialect, ParseResult } from './model.js';
 import { buildModel } from './nginx-model.js';
 import type { FileOracle, SimRequest } from './outcome.js';
+import { parseApache } from './apache-parse.js';
 import { parseNginx } from './parse.js';
 import { buildRoutes, formatRoutes, formatRoutesJson } from './routes.js';
 import { lintFiles } from './run.js';
@@ -24,11 +25,13 @@ import { rules } from '../rules/index.js';
 
 const USAGE = `Usage: verblint [options] [paths...]
        verblint parse FILE... [--include-comments] [--single-file] [--prefix DIR]
-                              [--sysroot DIR] [--positions] [--indent N]
+                              [--server-root DIR] [--sysroot DIR] [--dialect NAME]
+                              [--positions] [--indent N]
        verblint explain CONFIG METHOD URL [options]   (see verblint explain --help)
        verblint routes CONFIG [options]               (see verblint routes --help)
 
-Lints the nginx configs at paths (files or directories; default: .).
+Lints the nginx and Apache configs (httpd.conf, vhosts, .htaccess) at paths
+(files or directories; default: .).
 
 Options:
   -f, --format NAME        stylish (default), compact, json, sarif or github;
@@ -49,7 +52,8 @@ Options:
   -v, --version            print the version
   -h, --help               print this help
 
-parse prints crossplane's JSON payload for each FILE, one line each:
+parse prints crossplane's JSON payload for each FILE, one line each (Apache
+files in the same shape: sections are directives with a "block"):
       --include-comments   keep comments as {"directive": "#"} entries
       --single-file        do not follow include
       --positions          add column and end positions to every node and argument
@@ -168,17 +172,31 @@ function formatName(name: string): string {
   return canonical;
 }
 
+function dialectFlag(values: Values): Dialect | undefined {
+  const dialect = values.dialect;
+  if (dialect !== undefined && dialect !== 'nginx' && dialect !== 'apache') {
+    throw new UsageError(`--dialect takes nginx or apache, not "${dialect}"`);
+  }
+  return dialect;
+}
+
 function runParse(files: string[], values: Values): number {
   if (files.length === 0) throw new UsageError('parse needs at least one FILE');
   const indent = wholeNumber('--indent', values.indent);
+  const forced = dialectFlag(values);
+  const cwd = process.cwd();
   let status = 0;
   for (const file of files) {
-    const result = parseNginx(file, {
+    // The dialect as linting would judge it: by name, folder and content.
+    const dialect = forced ?? discover([file], { cwd }).files[0]?.dialect ?? 'nginx';
+    const common = {
       comments: values['include-comments'] ?? false,
       singleFile: values['single-file'] ?? false,
-      ...(values.prefix !== undefined && { prefix: values.prefix }),
       ...(values.sysroot !== undefined && { sysroot: values.sysroot }),
-    });
+    };
+    const result = dialect === 'apache'
+      ? parseApache(file, { ...common, ...(values['server-root'] !== undefined && { serverRoot: values['server-root'] }) })
+      : parseNginx(file, { ...common, ...(values.prefix !== undefined && { prefix: values.prefix }) });
     if (result.status === 'failed') status = Math.max(status, 1);
     process.stdout.write(`${pythonJson(crossplanePayload(result, { positions: values.positions ?? false }), indent)}\n`);
     for (const w of result.warnings) process.stderr.write(`${w.file}:${w.line}:${w.column}: warning: ${w.message}\n`);
@@ -303,10 +321,7 @@ function runLint(paths: string[], values: Values): number {
     const [id, level] = parseRuleFlag(flag, rules);
     settings.severity[id] = level;
   }
-  const dialect = values.dialect;
-  if (dialect !== undefined && dialect !== 'nginx' && dialect !== 'apache') {
-    throw new UsageError(`--dialect takes nginx or apache, not "${dialect}"`);
-  }
+  const dialect = dialectFlag(values);
   const maxWarnings = wholeNumber('--max-warnings', values['max-warnings']) ?? config.maxWarnings;
 
   // Formats: one for the console (or -o), and any NAME=FILE extras.
@@ -325,7 +340,7 @@ function runLint(paths: string[], values: Values): number {
     // The config's ignores and overrides are relative to the config file.
     ...(loaded.file !== undefined && { base: dirname(resolve(cwd, loaded.file)) }),
     ...(config.ignores && { ignores: config.ignores }),
-    ...(dialect !== undefined && { dialect: dialect as Dialect }),
+    ...(dialect !== undefined && { dialect }),
     ...(config.overrides && { overrides: config.overrides }),
   });
   if (discovery.missing.length > 0) {
@@ -333,7 +348,14 @@ function runLint(paths: string[], values: Values): number {
   }
   const prefix = values.prefix ?? config.prefix;
   const output = lintFiles(
-    { files: discovery.files, cwd, host: nodeHost, ...(prefix !== undefined && { prefix }), ...(values.sysroot !== undefined && { sysroot: values.sysroot }) },
+    {
+      files: discovery.files,
+      cwd,
+      host: nodeHost,
+      ...(prefix !== undefined && { prefix }),
+      ...(values.sysroot !== undefined && { sysroot: values.sysroot }),
+      ...(values['server-root'] !== undefined && { serverRoot: values['server-root'] }),
+    },
     {
       rules,
       severity: settings.severity,
@@ -342,11 +364,8 @@ function runLint(paths: string[], values: Values): number {
       displayPath: (p) => relative(cwd, resolve(cwd, p)).split(sep).join('/'),
     },
   );
-  for (const s of output.skipped) {
-    process.stderr.write(`verblint: skipped ${s.path}: ${s.dialect} files are not read yet\n`);
-  }
   if (output.trees === 0) {
-    throw new UsageError(`no nginx config files found in ${paths.join(', ')}`);
+    throw new UsageError(`no nginx or Apache config files found in ${paths.join(', ')}`);
   }
 
   let findings: Finding[] = output.findings;

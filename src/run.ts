@@ -6,6 +6,7 @@ import { lint, type EngineOptions, type LintUnit } from './engine.js';
 import type { Finding } from './finding.js';
 import type { Host } from './host.js';
 import type { Dialect } from './model.js';
+import { parseApache } from './apache-parse.js';
 import { parseNginx } from './parse.js';
 
 export interface LintInput {
@@ -14,14 +15,14 @@ export interface LintInput {
   host: Host;
   prefix?: string;
   sysroot?: string;
+  /** Apache's ServerRoot, for relative Include paths. */
+  serverRoot?: string;
 }
 
 export interface LintOutput {
   findings: Finding[];
   /** Files that could not be read at all, with why. */
   unreadable: Array<{ path: string; message: string }>;
-  /** Files that no parser reads yet, by dialect. */
-  skipped: Array<{ path: string; dialect: Dialect }>;
   /** How many trees (main files with their includes) were linted. */
   trees: number;
 }
@@ -35,7 +36,6 @@ function sameFinding(a: Finding, b: Finding): boolean {
 }
 
 export function lintFiles(input: LintInput, engine: EngineOptions): LintOutput {
-  const skipped: LintOutput['skipped'] = [];
   const parsed: Array<LintUnit & { main: string; files: string[] }> = [];
   // nginx resolves relative includes against the directory of its main
   // nginx.conf, so a fragment beside or below one resolves them there too.
@@ -50,9 +50,28 @@ export function lintFiles(input: LintInput, engine: EngineOptions): LintOutput {
     // Beside its nginx.conf a file resolves includes as parseNginx does anyway.
     return root === undefined || root.abs === dirname(abs) ? undefined : root.dir === '.' ? '' : root.dir;
   };
+  // Apache resolves relative Includes against ServerRoot: for a fragment below
+  // an apache2.conf or httpd.conf, that file's folder.
+  const apacheRoots = input.files
+    .filter((f) => f.dialect === 'apache' && /^(apache2|httpd)\.conf$/.test(basename(f.path)))
+    .map((f) => ({ dir: dirname(f.path), abs: dirname(key(input.cwd, f.path)) }))
+    .sort((a, b) => b.abs.length - a.abs.length);
+  const serverRootFor = (path: string): string | undefined => {
+    if (input.serverRoot !== undefined) return input.serverRoot;
+    const abs = key(input.cwd, path);
+    const root = apacheRoots.find((r) => abs.startsWith(r.abs + sep));
+    return root === undefined || root.abs === dirname(abs) ? undefined : root.dir;
+  };
   for (const { path, dialect } of input.files) {
-    if (dialect !== 'nginx') {
-      skipped.push({ path, dialect });
+    if (dialect === 'apache') {
+      const serverRoot = serverRootFor(path);
+      const tree = parseApache(path, {
+        comments: true,
+        host: input.host,
+        ...(serverRoot !== undefined && { serverRoot }),
+        ...(input.sysroot !== undefined && { sysroot: input.sysroot }),
+      });
+      parsed.push({ dialect, tree, main: key(input.cwd, path), files: tree.config.map((c) => key(input.cwd, c.path)) });
       continue;
     }
     const prefix = prefixFor(path);
@@ -88,5 +107,5 @@ export function lintFiles(input: LintInput, engine: EngineOptions): LintOutput {
     const last = findings[findings.length - 1];
     if (!last || !sameFinding(last, f)) findings.push(f);
   }
-  return { findings, unreadable: [...unreadable].map(([path, message]) => ({ path, message })), skipped, trees: units.length };
+  return { findings, unreadable: [...unreadable].map(([path, message]) => ({ path, message })), trees: units.length };
 }

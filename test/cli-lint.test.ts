@@ -78,6 +78,27 @@ describe('verblint PATH', () => {
     });
   });
 
+  it('lints Apache trees: includes resolve against the apache2.conf folder (or --server-root), and .htaccess files are read too', () => {
+    const dir = project({
+      'apache2/apache2.conf': 'ServerRoot "/etc/apache2"\nInclude sites-enabled/*.conf\nIncludeOptional conf-enabled/*.conf\n',
+      'apache2/sites-enabled/a.conf': '<VirtualHost *:80>\n  Include snippets/missing.conf\n</Location>\n',
+      'site/.htaccess': 'RewriteEngine On\n<Limit POST>\n  Require all denied\n',
+    });
+    expect(verblint(dir, ['-f', 'compact'])).toEqual({
+      status: 1,
+      stdout: [
+        'apache2/sites-enabled/a.conf:2:11: error: Could not open configuration file apache2/snippets/missing.conf: No such file or directory [include-missing]',
+        'apache2/sites-enabled/a.conf:3:1: error: Expected </VirtualHost> but saw </Location> [syntax-error]',
+        'site/.htaccess:2:1: error: <Limit> was not closed. [syntax-error]',
+        '',
+      ].join('\n'),
+      stderr: '',
+    });
+    expect(verblint(dir, ['-f', 'compact', '--server-root', 'elsewhere', 'apache2/apache2.conf']).stdout).toBe(
+      'apache2/apache2.conf:2:9: error: Could not open directory elsewhere/sites-enabled: No such file or directory [include-missing]\n',
+    );
+  });
+
   it('exits 2 with one line on stderr for a path that does not exist', () => {
     const dir = project({ 'nginx.conf': CLEAN });
     expect(verblint(dir, ['nope.conf'])).toEqual({ status: 2, stdout: '', stderr: 'verblint: no such file or directory: nope.conf\n' });
@@ -85,7 +106,7 @@ describe('verblint PATH', () => {
 
   it('exits 2 when there is nothing to lint', () => {
     const dir = project({ 'README.md': 'hello\n' });
-    expect(verblint(dir, [])).toEqual({ status: 2, stdout: '', stderr: 'verblint: no nginx config files found in .\n' });
+    expect(verblint(dir, [])).toEqual({ status: 2, stdout: '', stderr: 'verblint: no nginx or Apache config files found in .\n' });
   });
 
   it('exits 2 on a bad flag, a bad format and a bad --rule', () => {
@@ -148,7 +169,7 @@ describe('verblint PATH', () => {
   it('lists the rules', () => {
     const { status, stdout } = verblint(project({}), ['--list-rules']);
     expect(status).toBe(0);
-    expect(stdout).toMatch(/^include-missing +error +nginx +Report an include of a file that does not exist\.$/m);
+    expect(stdout).toMatch(/^include-missing +error +nginx,apache +Report an include of a file that does not exist\.$/m);
     expect(stdout).toMatch(/^syntax-error +error +nginx,apache +Report configuration text that the server cannot read\.$/m);
   });
 });

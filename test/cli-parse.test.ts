@@ -34,6 +34,31 @@ describe('verblint parse', () => {
     expect(comments.stdout).toBe(golden(file, 'comments'));
   });
 
+  it('prints Apache files in the same shape, judging the dialect as linting does', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'verblint-parse-'));
+    writeFileSync(join(dir, '.htaccess'), '# c\n<IfModule mod_rewrite.c>\n  RewriteRule ^a\\ b - [R=405,L]\n</IfModule>\n');
+    const { status, stdout } = verblint(['parse', '--include-comments', '.htaccess'], dir);
+    expect(status).toBe(0);
+    expect(JSON.parse(stdout)).toEqual({
+      status: 'ok',
+      errors: [],
+      config: [{
+        file: '.htaccess',
+        status: 'ok',
+        errors: [],
+        parsed: [
+          { directive: '#', line: 1, args: [], comment: ' c' },
+          {
+            directive: 'IfModule', line: 2, args: ['mod_rewrite.c'],
+            block: [{ directive: 'RewriteRule', line: 3, args: ['^a\\ b', '-', '[R=405,L]'] }],
+          },
+        ],
+      }],
+    });
+    // Read as nginx, the same text is something else entirely.
+    expect(JSON.parse(verblint(['parse', '--dialect', 'nginx', '.htaccess'], dir).stdout).status).toBe('failed');
+  });
+
   it('prints compact JSON with non-ASCII escaped, as crossplane does without --indent', () => {
     const file = 'nginxinc_crossplane/tests__configs__russian-text__nginx.conf';
     const { stdout } = verblint(['parse', '--single-file', file]);
