@@ -1,0 +1,721 @@
+// A real Apache httpd for checking what verblint claims about it: `apache2 -t`
+// on a config in a private temp directory (which is also ServerRoot), and a
+// running server on 127.0.0.1 with an echo backend behind it and raw-socket
+// requests in front of it (so lower-case and unknown methods reach Apache unchanged).
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { chmodSync, closeSync, existsSync, fstatSync, mkdirSync, mkdtempSync, openSync, readFileSync, readSync, rmSync, writeFileSync } from 'node:fs';
+import { STATUS_CODES } from 'node:http';
+import { connect, createServer, type AddressInfo, type Server, type Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import { dirname, isAbsolute, join, normalize, relative, sep } from 'node:path';
+import { describe, it } from 'vitest';
+
+export const APACHE2 = '/usr/sbin/apache2';
+const MODULES = '/usr/lib/apache2/modules';
+
+export const apacheInstalled: boolean = existsSync(APACHE2);
+
+/** Path (relative to the temp dir) → content; null makes an empty directory. Content starting with `#!` is made executable. */
+export type ApacheFiles = Record<string, string | Buffer | null>;
+
+// mod_version is compiled into Debian's binary (`apache2 -l`), so it has no LoadModule line.
+const SHARED_MODULES = [
+  'mpm_prefork',
+  'authz_core',
+  'authz_host',
+  'authz_user',
+  'authn_core',
+  'authn_file',
+  'auth_basic',
+  'access_compat',
+  'mime',
+  'dir',
+  'alias',
+  'rewrite',
+  'actions',
+  'cgi',
+  'allowmethods',
+  'headers',
+  'env',
+  'setenvif',
+  'dav',
+  'dav_fs',
+  'macro',
+  'proxy',
+  'proxy_http',
+];
+
+/**
+ * The lines every test config needs first: every runtime path inside `dir`,
+ * one Listen on 127.0.0.1, the modules the rules care about, a small prefork
+ * pool, and DocumentRoot `dir`/htdocs. No access policy and no AllowOverride
+ * (Apache's defaults: granted, None). `apache2 -t` never binds the port, so
+ * the default 80 does there; startApache insists on the site's port.
+ */
+export function baseConfig(dir: string, port = 80): string {
+  const p = (name: string): string => `"${join(dir, name)}"`;
+  // As root, prefork children must drop to a user (Apache refuses to serve as root).
+  const asRoot = process.getuid?.() === 0;
+  return [
+    `PidFile ${p('apache.pid')}`,
+    `ErrorLog ${p('error.log')}`,
+    'LogLevel warn',
+    `DefaultRuntimeDir ${p('run')}`,
+    `Mutex file:${join(dir, 'run')} default`,
+    `Listen 127.0.0.1:${port}`,
+    ...SHARED_MODULES.map((m) => `LoadModule ${m}_module ${MODULES}/mod_${m}.so`),
+    ...(asRoot ? ['User www-data', 'Group www-data'] : []),
+    'StartServers 2',
+    'MinSpareServers 1',
+    'MaxSpareServers 4',
+    'MaxRequestWorkers 16',
+    // /etc/mime.types differs between machines; these few types are enough.
+    'TypesConfig /dev/null',
+    'AddType text/html .html',
+    'AddType text/plain .txt',
+    'AddType application/json .json',
+    'ServerName localhost',
+    `DocumentRoot ${p('htdocs')}`,
+    '',
+  ].join('\n');
+}
+
+function writeFiles(root: string, files: ApacheFiles): void {
+  for (const [name, content] of Object.entries(files)) {
+    const rel = normalize(name);
+    if (isAbsolute(rel) || rel === '..' || rel.startsWith(`..${sep}`)) throw new Error(`file outside the temp dir: ${name}`);
+    const path = join(root, rel);
+    if (content === null) {
+      mkdirSync(path, { recursive: true });
+      continue;
+    }
+    mkdirSync(dirname(path), { recursive: true });
+    writeFileSync(path, content);
+    if (content.slice(0, 2).toString() === '#!') chmodSync(path, 0o755);
+  }
+}
+
+/** A fresh temp dir with `run/` and `htdocs/`, which baseConfig names. */
+function makeDir(prefix: string): string {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  mkdirSync(join(dir, 'run'));
+  mkdirSync(join(dir, 'htdocs'));
+  return dir;
+}
+
+// ${VAR} falls back to the process environment: a fixed one keeps verdicts the same everywhere.
+const APACHE_ENV = { PATH: process.env.PATH ?? '/usr/bin:/bin', LANG: 'C' };
+
+/** Distinct ports that were free a moment ago (the kernel may hand them out again, hence the start-up retry). */
+async function freePorts(count: number): Promise<number[]> {
+  const servers: Server[] = [];
+  try {
+    for (let i = 0; i < count; i++) {
+      const server = createServer();
+      servers.push(server);
+      await new Promise<void>((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(0, '127.0.0.1', resolve);
+      });
+    }
+    return servers.map((s) => (s.address() as AddressInfo).port);
+  } finally {
+    await Promise.all(servers.map((s) => new Promise<void>((resolve) => s.close(() => resolve()))));
+  }
+}
+
+export interface ApacheVerdict {
+  ok: boolean;
+  /** Relative to the temp dir when inside it. For "<X> was not closed." and "Expected </X> before end …", the opening line's file. */
+  file?: string;
+  line?: number;
+  /** Apache's message without the "Syntax error on line N of F:" prefixes. */
+  message?: string;
+  /** Other stderr lines (log prefix removed), such as "AH00111: Config variable ${X} is not defined". */
+  warnings: string[];
+  /** stdout and stderr as printed. */
+  output: string;
+  /** The temp dir used (already removed), for reading absolute paths in messages. */
+  dir: string;
+}
+
+// "[Sun Nov 22 03:46:02.150434 2026] [core:warn] [pid 1:tid 1] AH00111: …" → "AH00111: …"
+const stripLogPrefix = (line: string): string => line.replace(/^\[[^\]]*\] \[[^\]]*\] \[pid [^\]]*\] (?:\[client [^\]]*\] )?/, '');
+
+/**
+ * Reads `apache2 -t` output. Three shapes:
+ *   "AH00526: Syntax error on line N of F:" then the message on the next line (errors found after reading);
+ *   "apache2: Syntax error on line N of F: Syntax error on line M of G: message" (errors while reading, one
+ *   prefix per Include level; the innermost names the place);
+ *   the message itself may start "G:L: " ("<Directory> was not closed."), naming the opening line.
+ */
+export function parseApacheOutput(stdout: string, stderr: string, status: number | null, dir: string): ApacheVerdict {
+  const rel = (file: string): string => {
+    const r = relative(dir, file);
+    return r.startsWith('..') || isAbsolute(r) ? file : r;
+  };
+  const output = `${stdout}${stderr}`;
+  const lines = stderr.split('\n').filter((l) => l.trim() !== '');
+  const warnings: string[] = [];
+  let found: { file?: string; line?: number; message: string } | undefined;
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i]!;
+    const multi = /^AH00526: Syntax error on line (\d+) of (.+):$/.exec(line);
+    if (multi && !found) {
+      found = { file: rel(multi[2]!), line: Number(multi[1]), message: lines[i + 1] ?? '' };
+      i++;
+      continue;
+    }
+    const chain = /^\S+: (Syntax error on line \d+ of .*)$/.exec(line);
+    if (chain && !found) {
+      let rest = chain[1]!;
+      let file = '';
+      let at = 0;
+      for (let m; (m = /^Syntax error on line (\d+) of (.+?): /.exec(rest)); rest = rest.slice(m[0].length)) {
+        file = m[2]!;
+        at = Number(m[1]);
+      }
+      const opened = /^(\/.+?):(\d+): (.*)$/.exec(rest);
+      found = opened ? { file: rel(opened[1]!), line: Number(opened[2]), message: opened[3]! } : { file: rel(file), line: at, message: rest };
+      continue;
+    }
+    if (line !== 'Syntax OK') warnings.push(stripLogPrefix(line));
+  }
+  if (status === 0 && !found) return { ok: true, warnings, output, dir };
+  if (!found) {
+    // Failures outside the parser (missing MPM, bad module path …): the last line says why.
+    const message = warnings.pop() ?? `apache2 -t exited with ${status}`;
+    return { ok: false, message, warnings, output, dir };
+  }
+  const verdict: ApacheVerdict = { ok: false, message: found.message, warnings, output, dir };
+  if (found.file !== undefined) verdict.file = found.file;
+  if (found.line !== undefined) verdict.line = found.line;
+  return verdict;
+}
+
+/**
+ * Runs `apache2 -t -f DIR/main -d DIR` on `files` written into a fresh temp
+ * dir, then removes it. `main` is the whole config: start it with
+ * baseConfig(dir, port), which is why `files` may be a function of them.
+ */
+export async function checkApacheConfig(
+  files: ApacheFiles | ((site: { dir: string; port: number }) => ApacheFiles),
+  main: string,
+  opts: { defines?: string[] } = {},
+): Promise<ApacheVerdict> {
+  const dir = makeDir('verblint-apache-t-');
+  try {
+    const [port] = (await freePorts(1)) as [number];
+    writeFiles(dir, typeof files === 'function' ? files({ dir, port }) : files);
+    const args = ['-t', '-f', join(dir, main), '-d', dir, ...(opts.defines ?? []).flatMap((d) => ['-D', d])];
+    const run = await new Promise<{ stdout: string; stderr: string; status: number | null }>((resolve, reject) => {
+      execFile(APACHE2, args, { env: APACHE_ENV, timeout: 20_000, encoding: 'utf8' }, (error, stdout, stderr) => {
+        if (error && typeof error.code !== 'number') reject(new Error(`cannot run ${APACHE2}: ${error.message}`));
+        else resolve({ stdout, stderr, status: error ? (error.code as number) : 0 });
+      });
+    });
+    return parseApacheOutput(run.stdout, run.stderr, run.status, dir);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+export interface ApacheSite {
+  /** Where Apache listens: baseConfig(dir, port) has `Listen 127.0.0.1:${port}`. */
+  port: number;
+  /** The echo backend: `ProxyPass /api/ http://127.0.0.1:${backend}/`. */
+  backend: number;
+  /** DIR/htdocs, absolute: baseConfig's DocumentRoot. */
+  root: string;
+  /** The temp dir: ServerRoot, where `files` are written. */
+  dir: string;
+}
+
+export interface ApacheRequest {
+  method: string;
+  /** The request target exactly as sent: `/a?b`, `*`, `host:443`, `http://x/y`. */
+  target: string;
+  /** The Host header; `localhost` when omitted. */
+  host?: string;
+  headers?: Record<string, string>;
+  /** Sent as is, with a Content-Length whatever the method (unless `headers` give Content-Length or Transfer-Encoding). */
+  body?: string;
+  /** Milliseconds before the request fails; 5000 when omitted. */
+  timeout?: number;
+}
+
+export interface ApacheResponse {
+  /** null when Apache closed the connection without answering. */
+  status: number | null;
+  /**
+   * Every Allow header in order (Apache may send several, or an empty one);
+   * null when there is none. Apache lists methods in an order that changes
+   * from one start to the next (TRACE last): compare them as a set.
+   */
+  allow: string[] | null;
+  location: string | null;
+  wwwAuthenticate: string | null;
+  /** Lower-case names; repeated headers joined with ", ". */
+  headers: Record<string, string>;
+  /** Chunked bodies are decoded. */
+  body: string;
+  /** What the echo backend saw, when it produced the answer. */
+  backend: { method: string; path: string; bodyLength: number } | null;
+  /** error.log lines written since the previous request ended (send requests one at a time to keep them apart). */
+  errorLog: string[];
+}
+
+export interface RealApache {
+  site: ApacheSite;
+  /** The whole config as written. */
+  config: string;
+  /** The Apache parent process (prefork), which stop() ends. */
+  pid: number;
+  request(r: ApacheRequest): Promise<ApacheResponse>;
+  /** error.log so far, kept after stop(). */
+  errorLog(): string;
+  /** Ends Apache and the echo backend and removes the temp dir. Safe to call twice. */
+  stop(): Promise<void>;
+}
+
+const START_TIMEOUT_MS = 5_000;
+const STOP_TIMEOUT_MS = 5_000;
+const REQUEST_TIMEOUT_MS = 5_000;
+const START_ATTEMPTS = 5;
+
+/** Refuses a config that would listen anywhere but 127.0.0.1, or not on the site's port. */
+function checkListens(config: string, port: number): void {
+  const listens = [...config.matchAll(/^\s*listen\s+(\S+)/gim)].map((m) => m[1]!);
+  for (const l of listens) if (!l.startsWith('127.0.0.1:')) throw new Error(`real Apache listens on 127.0.0.1 only; got "Listen ${l}"`);
+  if (!listens.includes(`127.0.0.1:${port}`)) throw new Error(`the config must Listen on 127.0.0.1:${port} (start it with baseConfig(site.dir, site.port))`);
+}
+
+// Chunked transfer coding: the decoded bytes, and whether the last chunk was seen.
+function decodeChunked(data: Buffer): { body: Buffer; complete: boolean } {
+  const parts: Buffer[] = [];
+  let at = 0;
+  for (;;) {
+    const eol = data.indexOf('\r\n', at);
+    if (eol < 0) break;
+    const size = Number.parseInt(data.subarray(at, eol).toString('latin1').split(';')[0]!.trim(), 16);
+    if (Number.isNaN(size)) break;
+    if (size === 0) return { body: Buffer.concat(parts), complete: data.indexOf('\r\n\r\n', eol) >= 0 };
+    if (data.length < eol + 2 + size + 2) {
+      parts.push(data.subarray(eol + 2, Math.min(data.length, eol + 2 + size)));
+      break;
+    }
+    parts.push(data.subarray(eol + 2, eol + 2 + size));
+    at = eol + 2 + size + 2;
+  }
+  return { body: Buffer.concat(parts), complete: false };
+}
+
+interface Head {
+  startLine: string;
+  headers: Record<string, string>;
+  allow: string[];
+}
+
+function parseHead(text: string): Head {
+  const [startLine = '', ...lines] = text.split('\r\n');
+  const headers: Record<string, string> = {};
+  const allow: string[] = [];
+  for (const line of lines) {
+    const colon = line.indexOf(':');
+    if (colon <= 0) continue;
+    const name = line.slice(0, colon).trim().toLowerCase();
+    const value = line.slice(colon + 1).trim();
+    if (name === 'allow') allow.push(value);
+    headers[name] = name in headers ? `${headers[name]}, ${value}` : value;
+  }
+  return { startLine, headers, allow };
+}
+
+// The echo backend speaks HTTP over `net` because Node's `http` parser answers
+// unknown methods such as FOO with its own 400. One request per connection.
+function echoBackend(): Promise<Server> {
+  const server = createServer((socket) => {
+    socket.on('error', () => {});
+    let data = Buffer.alloc(0);
+    let head: Head | null = null;
+    let answered = false;
+    socket.on('data', (chunk: Buffer) => {
+      if (answered) return;
+      data = Buffer.concat([data, chunk]);
+      if (!head) {
+        const end = data.indexOf('\r\n\r\n');
+        if (end < 0) {
+          if (data.length > 65_536) socket.destroy();
+          return;
+        }
+        head = parseHead(data.subarray(0, end).toString('latin1'));
+        data = data.subarray(end + 4);
+      }
+      let bodyLength: number;
+      if (/\bchunked\b/i.test(head.headers['transfer-encoding'] ?? '')) {
+        const chunked = decodeChunked(data);
+        if (!chunked.complete) return;
+        bodyLength = chunked.body.length;
+      } else {
+        const expected = Number(head.headers['content-length'] ?? 0);
+        if (data.length < expected) return;
+        bodyLength = expected;
+      }
+      answered = true;
+      const [method = '', path = ''] = head.startLine.split(' ');
+      const asked = head.headers['x-echo-status'];
+      const status = asked && /^[1-5]\d\d$/.test(asked) ? Number(asked) : 200;
+      const json = `${JSON.stringify({ method, path, bodyLength })}\n`;
+      const withBody = method !== 'HEAD' && status >= 200 && status !== 204 && status !== 304;
+      const lines = [
+        `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? 'Status'}`,
+        `X-Echo-Method: ${method}`,
+        `X-Echo-Path: ${path}`,
+        `X-Echo-Body-Length: ${bodyLength}`,
+        ...(head.headers['x-echo-allow'] !== undefined ? [`Allow: ${head.headers['x-echo-allow']}`] : []),
+        'Content-Type: application/json',
+        ...(withBody ? [`Content-Length: ${Buffer.byteLength(json)}`] : []),
+        'Connection: close',
+      ];
+      socket.end(`${lines.join('\r\n')}\r\n\r\n${withBody ? json : ''}`);
+    });
+  });
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => resolve(server));
+  });
+}
+
+function closeServer(server: Server): Promise<void> {
+  return new Promise((resolve) => server.close(() => resolve()));
+}
+
+type Answer = Omit<ApacheResponse, 'errorLog'>;
+
+function parseResponse(data: Buffer): Answer {
+  const end = data.indexOf('\r\n\r\n');
+  if (end < 0) throw new Error(`incomplete response from Apache: ${JSON.stringify(data.toString('latin1').slice(0, 200))}`);
+  const { startLine, headers, allow } = parseHead(data.subarray(0, end).toString('latin1'));
+  const m = /^HTTP\/\d\.\d (\d{3})\b/.exec(startLine);
+  if (!m) throw new Error(`not an HTTP status line: ${JSON.stringify(startLine)}`);
+  let raw = data.subarray(end + 4);
+  if (/\bchunked\b/i.test(headers['transfer-encoding'] ?? '')) raw = decodeChunked(raw).body;
+  else if (headers['content-length'] !== undefined) raw = raw.subarray(0, Number(headers['content-length']));
+  const echoed = headers['x-echo-method'];
+  return {
+    status: Number(m[1]),
+    allow: allow.length > 0 ? allow : null,
+    location: headers['location'] ?? null,
+    wwwAuthenticate: headers['www-authenticate'] ?? null,
+    headers,
+    body: raw.toString('utf8'),
+    backend:
+      echoed === undefined
+        ? null
+        : { method: echoed, path: headers['x-echo-path'] ?? '', bodyLength: Number(headers['x-echo-body-length'] ?? NaN) },
+  };
+}
+
+function noCrLf(what: string, value: string): string {
+  if (/[\r\n]/.test(value)) throw new Error(`${what} contains CR or LF: ${JSON.stringify(value)}`);
+  return value;
+}
+
+/** Sends exactly `METHOD TARGET HTTP/1.1` over a fresh connection and reads until Apache closes it. */
+function sendRequest(port: number, r: ApacheRequest): Promise<Answer> {
+  const body = r.body === undefined ? undefined : Buffer.from(r.body, 'utf8');
+  const given = Object.entries(r.headers ?? {});
+  const has = (name: string): boolean => given.some(([k]) => k.toLowerCase() === name);
+  const lines = [`${noCrLf('method', r.method)} ${noCrLf('target', r.target)} HTTP/1.1`];
+  if (!has('host')) lines.push(`Host: ${noCrLf('host', r.host ?? 'localhost')}`);
+  for (const [k, v] of given) lines.push(`${noCrLf('header name', k)}: ${noCrLf(`header ${k}`, v)}`);
+  if (!has('connection')) lines.push('Connection: close');
+  if (body && !has('content-length') && !has('transfer-encoding')) lines.push(`Content-Length: ${body.length}`);
+  const head = Buffer.from(`${lines.join('\r\n')}\r\n\r\n`, 'latin1');
+  const what = `${r.method} ${r.target}`;
+  const timeout = r.timeout ?? REQUEST_TIMEOUT_MS;
+
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let error: NodeJS.ErrnoException | undefined;
+    let timedOut = false;
+    const socket: Socket = connect({ host: '127.0.0.1', port }, () => {
+      socket.write(body ? Buffer.concat([head, body]) : head);
+    });
+    const timer = setTimeout(() => {
+      timedOut = true;
+      socket.destroy();
+    }, timeout);
+    socket.on('data', (chunk: Buffer) => chunks.push(chunk));
+    socket.on('error', (e: NodeJS.ErrnoException) => {
+      error = e;
+    });
+    socket.on('close', () => {
+      clearTimeout(timer);
+      const data = Buffer.concat(chunks);
+      if (timedOut) {
+        reject(new Error(`${what}: Apache did not close the connection within ${timeout} ms (got ${data.length} bytes)`));
+      } else if (error && error.code !== 'ECONNRESET' && error.code !== 'EPIPE') {
+        reject(new Error(`${what}: ${error.message}`));
+      } else if (data.length === 0) {
+        resolve({ status: null, allow: null, location: null, wwwAuthenticate: null, headers: {}, body: '', backend: null });
+      } else {
+        try {
+          resolve(parseResponse(data));
+        } catch (e) {
+          reject(new Error(`${what}: ${(e as Error).message}`));
+        }
+      }
+    });
+  });
+}
+
+function canConnect(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect({ host: '127.0.0.1', port });
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+  });
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+function readIfThere(path: string): string {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch {
+    return '';
+  }
+}
+
+// The parent logs these two notices at start-up, possibly after the port already accepts.
+const STARTUP_NOTICE = /\] AH0(?:0163|0094): /;
+
+/** Complete lines appended to `path` since `from` (a byte offset), and the offset after them. */
+function readNewLines(path: string, from: number): { lines: string[]; next: number } {
+  let fd: number;
+  try {
+    fd = openSync(path, 'r');
+  } catch {
+    return { lines: [], next: from };
+  }
+  try {
+    const size = fstatSync(fd).size;
+    if (size <= from) return { lines: [], next: from };
+    const buf = Buffer.alloc(size - from);
+    const n = readSync(fd, buf, 0, buf.length, from);
+    const text = buf.subarray(0, n).toString('utf8');
+    const end = text.lastIndexOf('\n') + 1;
+    const lines = text.slice(0, end).split('\n').filter((l) => l !== '' && !STARTUP_NOTICE.test(l));
+    return { lines, next: from + Buffer.byteLength(text.slice(0, end)) };
+  } finally {
+    closeSync(fd);
+  }
+}
+
+function waitForExit(child: ChildProcess, ms: number): Promise<boolean> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve(true);
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => resolve(false), ms);
+    child.once('exit', () => {
+      clearTimeout(timer);
+      resolve(true);
+    });
+  });
+}
+
+/** The prefork children of `pid`, read from /proc (Linux). */
+function childPids(pid: number): number[] {
+  const text = readIfThere(`/proc/${pid}/task/${pid}/children`);
+  return text.split(/\s+/).filter(Boolean).map(Number);
+}
+
+// SIGTERM makes the prefork parent end its children and exit. If it hangs,
+// SIGKILL it and the children it had, each by PID.
+async function kill(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  child.kill('SIGTERM');
+  if (await waitForExit(child, STOP_TIMEOUT_MS)) return;
+  const orphans = child.pid === undefined ? [] : childPids(child.pid);
+  child.kill('SIGKILL');
+  for (const pid of orphans) {
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      // already gone
+    }
+  }
+  await waitForExit(child, STOP_TIMEOUT_MS);
+}
+
+// Instances a test forgot to stop are killed when the test process ends:
+// vitest ends its workers with SIGTERM, which skips 'exit' handlers.
+const running = new Map<ChildProcess, string>();
+
+function killRunning(): void {
+  for (const [child, dir] of running) {
+    if (child.exitCode === null && child.signalCode === null && child.pid !== undefined) {
+      for (const pid of [child.pid, ...childPids(child.pid)]) {
+        try {
+          process.kill(pid, 'SIGKILL');
+        } catch {
+          // already gone
+        }
+      }
+    }
+    rmSync(dir, { recursive: true, force: true });
+  }
+  running.clear();
+}
+
+function onSignal(signal: NodeJS.Signals): void {
+  killRunning();
+  unwatchAll();
+  // Nobody else handles it: die of it as if we had not been listening.
+  if (process.listenerCount(signal) === 0) process.kill(process.pid, signal);
+}
+
+function unwatchAll(): void {
+  process.off('exit', killRunning);
+  process.off('SIGTERM', onSignal);
+  process.off('SIGINT', onSignal);
+}
+
+function watch(child: ChildProcess, dir: string): void {
+  if (running.size === 0) {
+    process.on('exit', killRunning);
+    process.on('SIGTERM', onSignal);
+    process.on('SIGINT', onSignal);
+  }
+  running.set(child, dir);
+}
+
+function unwatch(child: ChildProcess): void {
+  if (running.delete(child) && running.size === 0) unwatchAll();
+}
+
+type Started = { ok: true; child: ChildProcess } | { ok: false; portTaken: boolean; why: string };
+
+/** Spawns Apache in the foreground and polls until its port accepts connections, or until it exits or times out. */
+async function launch(site: ApacheSite): Promise<Started> {
+  const log = join(site.dir, 'error.log');
+  // Its own process group: on SIGTERM the prefork parent signals its whole
+  // group (killpg), which would otherwise include this test process.
+  const child = spawn(APACHE2, ['-DFOREGROUND', '-f', join(site.dir, 'apache.conf'), '-d', site.dir], {
+    env: APACHE_ENV,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    detached: true,
+  });
+  let output = '';
+  child.stdout!.on('data', (d: Buffer) => (output += d.toString()));
+  child.stderr!.on('data', (d: Buffer) => (output += d.toString()));
+  let spawnError: Error | undefined;
+  child.once('error', (e) => (spawnError = e));
+  const deadline = Date.now() + START_TIMEOUT_MS;
+  for (;;) {
+    if (spawnError) return { ok: false, portTaken: false, why: `cannot run ${APACHE2}: ${spawnError.message}` };
+    const text = `${output}${readIfThere(log)}`;
+    const exited = child.exitCode !== null || child.signalCode !== null;
+    if (/Address already in use/.test(text)) {
+      await kill(child);
+      return { ok: false, portTaken: true, why: text };
+    }
+    if (exited) return { ok: false, portTaken: false, why: `apache2 exited (${child.exitCode ?? child.signalCode}):\n${text}` };
+    if (await canConnect(site.port)) return { ok: true, child };
+    if (Date.now() > deadline) {
+      await kill(child);
+      return { ok: false, portTaken: false, why: `apache2 did not accept connections on 127.0.0.1:${site.port} within ${START_TIMEOUT_MS} ms:\n${text}` };
+    }
+    await sleep(5);
+  }
+}
+
+/**
+ * Starts Apache on `config(site)`, the whole config (begin it with
+ * baseConfig(site.dir, site.port)), with `files` written relative to
+ * site.dir (so `htdocs/.htaccess` is in the docroot).
+ */
+export async function startApache(config: (site: ApacheSite) => string, files: ApacheFiles = {}): Promise<RealApache> {
+  const dir = makeDir('verblint-apache-');
+  const root = join(dir, 'htdocs');
+  const log = join(dir, 'error.log');
+  let backend: Server | undefined;
+  try {
+    // Children may run as www-data, and must reach the docroot.
+    chmodSync(dir, 0o755);
+    writeFiles(dir, files);
+    backend = await echoBackend();
+    const backendPort = (backend.address() as AddressInfo).port;
+    let why = '';
+    for (let attempt = 0; attempt < START_ATTEMPTS; attempt++) {
+      const [port] = (await freePorts(1)) as [number];
+      const site: ApacheSite = { port, backend: backendPort, root, dir };
+      const text = config(site);
+      checkListens(text, port);
+      writeFileSync(join(dir, 'apache.conf'), text);
+      rmSync(log, { force: true });
+      const started = await launch(site);
+      if (!started.ok) {
+        why = started.why;
+        if (started.portTaken) continue;
+        throw new Error(why);
+      }
+      const { child } = started;
+      watch(child, dir);
+      const echo = backend;
+      let offset = readNewLines(log, 0).next;
+      let lastLog: string | undefined;
+      let stopping: Promise<void> | undefined;
+      return {
+        site,
+        config: text,
+        pid: child.pid!,
+        request: async (r) => {
+          const answer = await sendRequest(port, r);
+          const fresh = readNewLines(log, offset);
+          offset = fresh.next;
+          return { ...answer, errorLog: fresh.lines };
+        },
+        errorLog: () => lastLog ?? readIfThere(log),
+        stop: () =>
+          (stopping ??= (async () => {
+            await kill(child);
+            unwatch(child);
+            lastLog = readIfThere(log);
+            await closeServer(echo);
+            rmSync(dir, { recursive: true, force: true });
+          })()),
+      };
+    }
+    throw new Error(`apache2 could not bind a free port in ${START_ATTEMPTS} attempts:\n${why}`);
+  } catch (e) {
+    if (backend) await closeServer(backend);
+    rmSync(dir, { recursive: true, force: true });
+    throw e;
+  }
+}
+
+/**
+ * `describe` for suites that need a real Apache. Without apache2 the suite is
+ * skipped with a warning, except under CI, where it fails.
+ */
+export function describeApache(name: string, fn: () => void): void {
+  if (apacheInstalled) {
+    describe(name, fn);
+    return;
+  }
+  const ci = process.env.CI;
+  if (ci && ci !== 'false' && ci !== '0') {
+    describe(name, () => {
+      it('needs apache2', () => {
+        throw new Error(`Apache is not installed at ${APACHE2} (install Debian's apache2 package)`);
+      });
+    });
+    return;
+  }
+  console.warn(`Apache is not installed: skipping "${name}" (no ${APACHE2})`);
+  describe.skip(name, fn);
+}
