@@ -34,9 +34,6 @@ export const CONDITIONAL_SECTIONS: ReadonlySet<string> = new Set([
   'ifmodule', 'ifdefine', 'iffile', 'ifdirective', 'ifsection', 'ifversion',
 ]);
 
-/** Directives that tokenize their own arguments (mod_rewrite's parseargline). */
-const REWRITE_ARGS = new Set(['rewriterule', 'rewritecond']);
-
 /** A logical line may be this long in .htaccess (HUGE_STRING_LEN less the newline and NUL). */
 export const HTACCESS_LINE_MAX = 8190;
 
@@ -54,8 +51,8 @@ interface Word {
 }
 
 type Statement =
-  | { type: 'comment'; text: string }
-  | { type: 'open' | 'close' | 'directive'; first: Word; rest: number };
+  | { type: 'open' | 'close'; first: Word; rest: number }
+  | { type: 'directive'; first: Word; words: Word[]; dropped: { start: number; end: number } | null };
 
 /** Variables as Apache holds them while reading: Define'd names, and the values of those given one. */
 export interface ApacheVars {
@@ -270,7 +267,7 @@ export function parseApacheText(text: string, file: string, options: ApacheTextO
       at.end(a);
       return a;
     };
-    const st = peggyApache(ex, { startRule: 'Statement' }) as Exclude<Statement, { type: 'comment' }>;
+    const st = peggyApache(ex, { startRule: 'Statement' }) as Statement;
     const reportLine = line.endLine;
     const reportColumn = (): number => at.at(Math.max(line.lastPhysicalStart(), fileAt(0))).column;
     const node = (name: string, args: Arg[], restEnd: number): Directive => {
@@ -290,19 +287,9 @@ export function parseApacheText(text: string, file: string, options: ApacheTextO
     const name = st.first.value;
 
     if (st.type === 'directive') {
-      const lower = name.toLowerCase();
-      let words: Word[];
-      let dropped: { start: number; end: number } | null = null;
-      if (REWRITE_ARGS.has(lower)) {
-        const r = peggyApache(ex.slice(st.rest), { startRule: 'RewriteArgs' }) as { words: Word[]; rest: { start: number; end: number } | null };
-        words = r.words;
-        dropped = r.rest;
-      } else {
-        words = peggyApache(ex.slice(st.rest), { startRule: 'Words' }) as Word[];
-      }
-      const args = words.map((w) => arg(w, st.rest));
+      const args = st.words.map((w) => arg(w, 0));
       const d = node(name, args, ex.length);
-      if (dropped) d.ignored = [ignore(st.rest + dropped.start, st.rest + dropped.end, 'args')];
+      if (st.dropped) d.ignored = [ignore(st.dropped.start, st.dropped.end, 'args')];
       here().push(d);
       if (!htaccess) define(d);
       if (!htaccess) options.onRead?.(d);
