@@ -1,7 +1,8 @@
-// Every finding verblint makes on the shared nginx corpus, listed: a new
-// finding (or a lost one) fails this test until it is looked at and the list
-// is updated with UPDATE_GOLDEN=1 npx vitest run test/corpus-findings.test.ts.
-import { readFileSync, writeFileSync } from 'node:fs';
+// Every finding verblint makes on the shared nginx and Apache corpora, listed:
+// a new finding (or a lost one) fails this test until it is looked at and the
+// list is updated with UPDATE_GOLDEN=1 npx vitest run test/corpus-findings.test.ts.
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { expect, it } from 'vitest';
@@ -12,6 +13,15 @@ import { rules } from '../rules/index.js';
 import { NGINX_CORPUS } from './helpers/corpus.js';
 
 const LIST = fileURLToPath(new URL('./corpus/nginx-findings.txt', import.meta.url));
+const APACHE_LIST = fileURLToPath(new URL('./corpus/apache-findings.txt', import.meta.url));
+const APACHE_FILES = fileURLToPath(new URL('../../shared/corpus/apache/files/', import.meta.url));
+
+function listFiles(dir: string): string[] {
+  return readdirSync(dir).flatMap((name) => {
+    const path = join(dir, name);
+    return statSync(path).isDirectory() ? listFiles(path) : [path];
+  });
+}
 
 it('finds exactly the listed findings in the shared nginx corpus', () => {
   const lines: string[] = [];
@@ -27,4 +37,23 @@ it('finds exactly the listed findings in the shared nginx corpus', () => {
   const actual = `${lines.sort().join('\n')}\n`;
   if (process.env.UPDATE_GOLDEN) writeFileSync(LIST, actual);
   expect(actual).toBe(readFileSync(LIST, 'utf8'));
+}, 60_000);
+
+it('finds exactly the listed findings in the shared Apache corpus, every file read as Apache', () => {
+  // Absolute Include paths are looked up in an empty folder, so this machine's /etc is never read.
+  const sysroot = mkdtempSync(join(tmpdir(), 'verblint-sysroot-'));
+  try {
+    const files = listFiles(APACHE_FILES).sort().map((path) => ({ path, dialect: 'apache' as const }));
+    expect(files.length).toBeGreaterThan(300);
+    const output = lintFiles({ files, cwd: APACHE_FILES, host: nodeHost, sysroot }, { rules });
+    expect(output.unreadable).toEqual([]);
+    const lines = output.findings.map(
+      (f) => `${relative(APACHE_FILES, f.file)}:${f.line}:${f.column} ${f.ruleId}: ${f.message.split(APACHE_FILES).join('<corpus>/')}`,
+    );
+    const actual = `${lines.sort().join('\n')}\n`;
+    if (process.env.UPDATE_GOLDEN) writeFileSync(APACHE_LIST, actual);
+    expect(actual).toBe(readFileSync(APACHE_LIST, 'utf8'));
+  } finally {
+    rmSync(sysroot, { recursive: true, force: true });
+  }
 }, 60_000);
