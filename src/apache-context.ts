@@ -3,7 +3,7 @@
 // directives make for themselves (../shared/docs/apache-methods.md, 1.9 and
 // 1.10). Used by rules/directive-context.ts.
 import { apacheDirective, type OverrideClass } from './apache-directives.js';
-import { isHtaccessName } from './apache-parse.js';
+import { CONDITIONAL_SECTIONS, isHtaccessName } from './apache-parse.js';
 import type { Directive, ParseResult } from './model.js';
 
 /** Sections that make a per-directory context (ACCESS_CONF) in server config. */
@@ -112,7 +112,9 @@ export function apacheContextProblems(tree: ParseResult, options: ApacheContextO
       // mod_tls declare their proxy directives RSRC_CONF|PROXY_CONF, for <Proxy>.
       return;
     }
-    const where = section === undefined ? 'here' : `in <${section.directive}> context`;
+    // Apache names the section right around the directive (<Limit>, <RequireAll> included); read-time conditionals make none.
+    const direct = parents.findLast((p) => !CONDITIONAL_SECTIONS.has(p.lower ?? ''));
+    const where = direct === undefined ? 'here' : `in <${direct.directive}> context`;
     out.push({ node: d, message: `${name} not allowed ${where}: ${consequence(fileKind)}` });
   };
 
