@@ -13,6 +13,7 @@ import fg from 'fast-glob';
 import ignore from 'ignore';
 import { byCodePoint } from './host.js';
 import type { Dialect } from './model.js';
+import { apacheDirective } from './apache-directives.js';
 
 export interface DialectOverride {
   files: string[];
@@ -66,6 +67,20 @@ const NGINX_STATEMENT = /^[a-z_][a-z0-9_]*(?:\s[^#]*)?[;{]\s*(?:#.*)?$/;
 // "};" closes a block in BIND, ISC dhcpd and C-like configs; nginx refuses it.
 const C_LIKE_CLOSE = /^\}\s*;$/;
 
+// ModSecurity rules (SecRule, SecAction...) are written in Apache's syntax,
+// even where nginx's connector loads them.
+const MODSECURITY = /^Sec[A-Z][A-Za-z]+\s+\S/;
+
+/** A line that starts with the name of a directive Apache knows (apache2 -L) and does not end like an nginx statement. */
+function apacheDirectiveLine(line: string): boolean {
+  if (/[;{]$/.test(line)) return false;
+  const m = /^([A-Za-z][\w-]*)\s+\S/.exec(line);
+  if (!m) return false;
+  const info = apacheDirective(m[1]!);
+  // Lower-case names shared with nginx (listen, allow, deny, include...) say nothing on their own.
+  return info !== undefined && m[1] !== m[1]!.toLowerCase();
+}
+
 /** The dialect a config's text is written in, judged from its first 64 KB; undefined when it does not tell. */
 export function sniffDialect(text: string): Dialect | undefined {
   let apache = 0;
@@ -76,6 +91,7 @@ export function sniffDialect(text: string): Dialect | undefined {
     if (C_LIKE_CLOSE.test(line)) return apache > 0 ? 'apache' : undefined;
     if (APACHE_SECTION.test(line)) apache++;
     else if (APACHE_DIRECTIVE.test(line) && !/[;{]$/.test(line)) apache++;
+    else if (apacheDirectiveLine(line) || MODSECURITY.test(line)) apache++;
     else if (NGINX_BLOCK.test(line) || NGINX_DIRECTIVE.test(line) || NGINX_STATEMENT.test(line)) nginx++;
   }
   return apache > nginx ? 'apache' : nginx > apache ? 'nginx' : undefined;
@@ -109,7 +125,7 @@ const APACHE_DIRS = new Set(['conf-available', 'conf-enabled']);
  * can place, undefined for a file walks do not look at.
  */
 function nameHint(name: string, dirs: readonly string[]): NameHint | 'sniff' | undefined {
-  if (name === '.htaccess' || name === 'httpd.conf' || name === 'apache2.conf') return { dialect: 'apache', strong: true };
+  if (name === '.htaccess' || name.endsWith('.htaccess') || name === 'httpd.conf' || name === 'apache2.conf') return { dialect: 'apache', strong: true };
   if (name === 'nginx.conf' || name.endsWith('.nginx') || name.endsWith('.nginx.conf')) return { dialect: 'nginx', strong: true };
   if (name.endsWith('.apache.conf')) return { dialect: 'apache', strong: true };
   if (name.endsWith('.vhost')) return { dialect: 'nginx', strong: false };
@@ -213,6 +229,8 @@ function explicitDialect(given: string, path: string, m: Matchers): Dialect {
   if (forced) return forced;
   const dirs = [basename(dirname(path)), ...spelledDirs(given)];
   if (!isAbsolute(given)) dirs.push(basename(m.cwd));
+  // Named on the command line, any name with "htaccess" in it is read as one (.htaccess.dist, htaccess.txt).
+  if (/htaccess/i.test(basename(path))) return 'apache';
   const hint = nameHint(basename(path), dirs);
   if (typeof hint === 'object' && hint.strong) return hint.dialect;
   return sniffDialect(readHead(path)) ?? (typeof hint === 'object' ? hint.dialect : 'nginx');

@@ -1,6 +1,6 @@
 // Which files a run lints and in which dialect: small trees built in a
 // temporary directory, with exact lists expected.
-import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -444,5 +444,50 @@ describe('discover: the config', () => {
   it('does not apply overrides outside base, which is cwd by default', () => {
     const root = tree({ 'work/a.conf': '', 'other/site.cfg': NGINX });
     expect(found(['../other', '.'], { cwd: join(root, 'work'), overrides: [{ files: ['*.cfg'], dialect: 'nginx' }] })).toEqual([]);
+  });
+});
+
+describe('dialects of the shared corpora, each file named on the command line', () => {
+  const corpus = new URL('../../shared/corpus/', import.meta.url).pathname;
+  const named = (dir: string): string[] => readdirSync(dir).flatMap((d) => readdirSync(join(dir, d)).map((f) => `${d}/${f}`));
+
+  it('reads every nginx corpus file as nginx', () => {
+    const files = discover(named(`${corpus}nginx/files`), { cwd: `${corpus}nginx/files` }).files;
+    expect(files.length).toBe(1047);
+    expect(files.filter((f) => f.dialect !== 'nginx').map((f) => f.path)).toEqual([]);
+  });
+
+  it('reads the Apache corpus files as Apache, except those with nothing to tell by (only comments, or made-up names)', () => {
+    const files = discover(named(`${corpus}apache/files`), { cwd: `${corpus}apache/files` }).files;
+    expect(files.length).toBe(330);
+    // Each of these is only comments, or holds no directive Apache knows; in a
+    // real tree their folder (mods-available/, conf-available/) says Apache.
+    expect(files.filter((f) => f.dialect !== 'apache').map((f) => f.path)).toEqual([
+      'apache__httpd/docs__conf__extra__httpd-macro.conf.in',
+      'certbot__certbot/certbot__src__certbot___internal__tests__plugins__apache__apache-conf-files__passing__comment-continuations-2050.conf',
+      'certbot__certbot/certbot__src__certbot___internal__tests__plugins__apache__testdata__complex_parsing__test_fnmatch.conf',
+      'certbot__certbot/certbot__src__certbot___internal__tests__plugins__apache__testdata__debian_apache_2_4__augeas_vhosts__apache2__mods-available__dav_svn.conf',
+      'certbot__certbot/certbot__src__certbot___internal__tests__plugins__apache__testdata__debian_apache_2_4__multiple_vhosts__apache2__mods-available__dav_svn.conf',
+      'coreruleset__coreruleset/rules__REQUEST-900-EXCLUSION-RULES-BEFORE-CRS.conf.example',
+      'coreruleset__coreruleset/rules__RESPONSE-999-EXCLUSION-RULES-AFTER-CRS.conf.example',
+      'debian__apache2/etc__apache2__conf-available__charset.conf',
+      'debian__apache2/etc__apache2__conf-available__localized-error-pages.conf',
+      'debian__apache2/etc__apache2__mods-available__actions.conf',
+      'debian__apache2/etc__apache2__mods-available__proxy.conf',
+      'debian__apache2/etc__apache2__mods-available__proxy_balancer.conf',
+      'hercules-team__augeas/tests__root__etc__httpd__conf.modules.d__00-optional.conf',
+      'hercules-team__augeas/tests__root__etc__httpd__conf.modules.d__README',
+    ]);
+  });
+
+  it('reads a name with "htaccess" in it as Apache, and sniffs ModSecurity rules and known Apache directives', () => {
+    expect(sniffDialect('SecRule REQUEST_METHOD "@rx ^PUT$" "id:1,deny"\n')).toBe('apache');
+    expect(sniffDialect('ServerTokens Prod\nTraceEnable Off\n')).toBe('apache');
+    // Lower-case names nginx has too say nothing on their own.
+    expect(sniffDialect('include conf.d/x.conf\n')).toBeUndefined();
+    expect(sniffDialect('Include conf.d/x.conf\n')).toBe('apache');
+    const root = tree({ 'htaccess.txt': 'RewriteEngine On\n', 'site/example.htaccess': '', 'site/a.conf': '' });
+    expect(found(['htaccess.txt'], { cwd: root })).toEqual(['htaccess.txt apache']);
+    expect(found(['site'], { cwd: root })).toEqual(['site/example.htaccess apache']);
   });
 });
