@@ -35,36 +35,35 @@ function sameFinding(a: Finding, b: Finding): boolean {
   return a.ruleId === b.ruleId && a.file === b.file && a.line === b.line && a.column === b.column && a.message === b.message;
 }
 
+/**
+ * For a file below (not beside) a main config of its dialect among the linted
+ * files, the folder of the nearest such main config, as the command line
+ * spells it ('' for the current folder); undefined otherwise.
+ */
+function rootFinder(input: LintInput, dialect: Dialect, mainName: RegExp): (path: string) => string | undefined {
+  const roots = input.files
+    .filter((f) => f.dialect === dialect && mainName.test(basename(f.path)))
+    .map((f) => ({ dir: dirname(f.path), abs: dirname(key(input.cwd, f.path)) }))
+    .sort((a, b) => b.abs.length - a.abs.length);
+  return (path) => {
+    const abs = key(input.cwd, path);
+    const root = roots.find((r) => abs.startsWith(r.abs + sep));
+    // Beside its main config a file resolves includes as its parser does anyway.
+    return root === undefined || root.abs === dirname(abs) ? undefined : root.dir === '.' ? '' : root.dir;
+  };
+}
+
 export function lintFiles(input: LintInput, engine: EngineOptions): LintOutput {
   const parsed: Array<LintUnit & { main: string; files: string[] }> = [];
   // nginx resolves relative includes against the directory of its main
   // nginx.conf, so a fragment beside or below one resolves them there too.
-  const roots = input.files
-    .filter((f) => f.dialect === 'nginx' && basename(f.path) === 'nginx.conf')
-    .map((f) => ({ dir: dirname(f.path), abs: dirname(key(input.cwd, f.path)) }))
-    .sort((a, b) => b.abs.length - a.abs.length);
-  const prefixFor = (path: string): string | undefined => {
-    if (input.prefix !== undefined) return input.prefix;
-    const abs = key(input.cwd, path);
-    const root = roots.find((r) => abs.startsWith(r.abs + sep));
-    // Beside its nginx.conf a file resolves includes as parseNginx does anyway.
-    return root === undefined || root.abs === dirname(abs) ? undefined : root.dir === '.' ? '' : root.dir;
-  };
   // Apache resolves relative Includes against ServerRoot: for a fragment below
   // an apache2.conf or httpd.conf, that file's folder.
-  const apacheRoots = input.files
-    .filter((f) => f.dialect === 'apache' && /^(apache2|httpd)\.conf$/.test(basename(f.path)))
-    .map((f) => ({ dir: dirname(f.path), abs: dirname(key(input.cwd, f.path)) }))
-    .sort((a, b) => b.abs.length - a.abs.length);
-  const serverRootFor = (path: string): string | undefined => {
-    if (input.serverRoot !== undefined) return input.serverRoot;
-    const abs = key(input.cwd, path);
-    const root = apacheRoots.find((r) => abs.startsWith(r.abs + sep));
-    return root === undefined || root.abs === dirname(abs) ? undefined : root.dir;
-  };
+  const prefixFor = rootFinder(input, 'nginx', /^nginx\.conf$/);
+  const serverRootFor = rootFinder(input, 'apache', /^(apache2|httpd)\.conf$/);
   for (const { path, dialect } of input.files) {
     if (dialect === 'apache') {
-      const serverRoot = serverRootFor(path);
+      const serverRoot = input.serverRoot ?? serverRootFor(path);
       const tree = parseApache(path, {
         comments: true,
         host: input.host,
@@ -74,7 +73,7 @@ export function lintFiles(input: LintInput, engine: EngineOptions): LintOutput {
       parsed.push({ dialect, tree, main: key(input.cwd, path), files: tree.config.map((c) => key(input.cwd, c.path)) });
       continue;
     }
-    const prefix = prefixFor(path);
+    const prefix = input.prefix ?? prefixFor(path);
     const tree = parseNginx(path, {
       comments: true,
       host: input.host,
