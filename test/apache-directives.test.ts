@@ -5,7 +5,7 @@
 // After an Apache upgrade: UPDATE_GOLDEN=1 npx vitest run test/apache-directives.test.ts
 // rewrites the generated block; read the diff.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -20,33 +20,14 @@ import {
   OVERRIDE_CLASSES,
   type OverrideClass,
 } from '../src/apache-directives.js';
+import { APACHE2, describeApache } from './helpers/real-apache.js';
 
-const APACHE = process.env.VERBLINT_TEST_APACHE ?? '/usr/sbin/apache2';
+const APACHE = APACHE2;
 const MODULES_DIR = '/usr/lib/apache2/modules';
 const MODS_AVAILABLE = '/etc/apache2/mods-available';
 const SRC = fileURLToPath(new URL('../src/apache-directives.ts', import.meta.url));
 const BEGIN = '// <generated> by test/apache-directives.test.ts; do not edit';
 const END = '// </generated>';
-
-// The pattern of test/helpers/real-nginx.ts describeReal: skipped with a
-// warning without apache2, failed under CI.
-function describeApache(name: string, fn: () => void): void {
-  if (existsSync(APACHE)) {
-    describe(name, fn);
-    return;
-  }
-  const ci = process.env.CI;
-  if (ci && ci !== 'false' && ci !== '0') {
-    describe(name, () => {
-      it('needs apache2', () => {
-        throw new Error(`apache2 is not installed at ${APACHE} (install Debian's apache2 package or set VERBLINT_TEST_APACHE)`);
-      });
-    });
-    return;
-  }
-  console.warn(`apache2 is not installed: skipping "${name}" (no ${APACHE}; set VERBLINT_TEST_APACHE to use another)`);
-  describe.skip(name, fn);
-}
 
 interface Load {
   id: string;
