@@ -1,3 +1,4 @@
+import { apacheJoinFindings } from '../src/apache-proxy-join.js';
 import { eachLocation, modelOf } from '../src/nginx-model.js';
 import { locationText, uriPart } from '../src/proxy-rules.js';
 import { probesOf } from '../src/rule-support.js';
@@ -7,10 +8,14 @@ import { defineRule } from '../src/rule.js';
 export default defineRule({
   id: 'proxy-pass-uri-join',
   description: 'Report a proxy_pass URI part and a location prefix that disagree on the trailing slash.',
-  dialects: ['nginx'],
+  dialects: ['nginx', 'apache'],
   severity: 'warning',
   options: {},
   check(ctx) {
+    if (ctx.dialect === 'apache') {
+      for (const f of apacheJoinFindings(ctx.tree)) ctx.report(f.node, f.message);
+      return;
+    }
     for (const { location: loc, server } of eachLocation(modelOf(ctx.tree))) {
       if (loc.modifier !== '' && loc.modifier !== '^~') continue;
       for (const pass of loc.directives.filter((d) => d.directive === 'proxy_pass')) {

@@ -1,3 +1,4 @@
+import { apacheRedirectFindings } from '../src/apache-redirect.js';
 import type { Directive } from '../src/model.js';
 import { allLocations, isProxied, modelOf } from '../src/nginx-model.js';
 import { defineRule } from '../src/rule.js';
@@ -15,10 +16,14 @@ function redirectCode(d: Directive): number | null {
 export default defineRule({
   id: 'redirect-drops-method',
   description: 'Report a 301 or 302 redirect in a location that receives writes.',
-  dialects: ['nginx'],
+  dialects: ['nginx', 'apache'],
   severity: 'warning',
   options: { writePathWords: WRITE_PATH_WORDS as string[] },
   check(ctx) {
+    if (ctx.dialect === 'apache') {
+      for (const f of apacheRedirectFindings(ctx.tree, ctx.options.writePathWords)) ctx.report(f.node, f.message);
+      return;
+    }
     const seen = new Set<Directive>();
     for (const server of modelOf(ctx.tree).servers) {
       for (const loc of allLocations(server.locations)) {

@@ -1,3 +1,4 @@
+import { apacheStaticWriteFindings } from '../src/apache-static-write.js';
 import { defineRule } from '../src/rule.js';
 import { probesOf } from '../src/rule-support.js';
 import { WRITE_PATH_WORDS, looksLikeWritePath, refusedWrites, refusedText } from '../src/static-writes.js';
@@ -5,10 +6,14 @@ import { WRITE_PATH_WORDS, looksLikeWritePath, refusedWrites, refusedText } from
 export default defineRule({
   id: 'static-location-write',
   description: 'Report a location that looks like a write endpoint but is answered by the static module.',
-  dialects: ['nginx'],
+  dialects: ['nginx', 'apache'],
   severity: 'warning',
   options: { writePathWords: WRITE_PATH_WORDS as string[] },
   check(ctx) {
+    if (ctx.dialect === 'apache') {
+      for (const f of apacheStaticWriteFindings(ctx.tree, ctx.options.writePathWords)) ctx.report(f.node, f.message);
+      return;
+    }
     const seen = new Set<object>();
     for (const [loc, probe] of probesOf(ctx.tree).locations) {
       if (seen.has(loc.node) || loc.modifier === '@') continue;

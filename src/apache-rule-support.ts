@@ -29,7 +29,7 @@ export function* apacheNodes(tree: ParseResult): Generator<ApacheNode> {
       const node = nodes[i]!;
       if (node.directive === '#') continue;
       yield { node, parents, file, htaccess };
-      if (node.block) stack.push([node.block, 0, [...parents, node]]);
+      if (node.block && !unreadBy24(node)) stack.push([node.block, 0, [...parents, node]]);
     }
   }
 }
@@ -59,3 +59,48 @@ export const APACHE_METHODS: ReadonlySet<string> = new Set([
 export const METHOD_SCOPED: ReadonlySet<string> = new Set([
   'require', 'requireall', 'requireany', 'requirenone', 'order', 'allow', 'deny', 'satisfy',
 ]);
+
+/** [major, minor, patch] of a version word, missing parts 0 as mod_version reads them; undefined when it is not a version. */
+function versionOf(word: string): [number, number, number] | undefined {
+  const m = /^(\d+)(?:\.(\d+))?(?:\.(\d+))?$/.exec(word);
+  if (!m) return undefined;
+  return [Number(m[1]), Number(m[2] ?? 0), Number(m[3] ?? 0)];
+}
+
+function compare(a: readonly number[], b: readonly number[]): number {
+  for (let i = 0; i < 3; i++) if (a[i] !== b[i]) return a[i]! - b[i]!;
+  return 0;
+}
+
+/**
+ * Whether an `<IfVersion>` section is read by every Apache 2.4 (2.4.0 to
+ * 2.4.999): true, false, or undefined when it depends on the release or the
+ * test is a regex. verblint's facts are those of 2.4, so a section no 2.4
+ * reads (`<IfVersion >= 2.5.1>`) is not judged.
+ */
+export function ifVersionHolds(d: Directive): boolean | undefined {
+  let args = d.args.join(' ').trim();
+  let negate = false;
+  if (args.startsWith('!')) {
+    negate = true;
+    args = args.slice(1).trim();
+  }
+  const m = /^(==|=|>=|<=|>|<)?\s*(\S+)$/.exec(args);
+  if (!m) return undefined;
+  const op = m[1] ?? '=';
+  const want = versionOf(m[2]!);
+  if (!want) return undefined;
+  const results = new Set<boolean>();
+  // The first and last 2.4 releases, and one between, cover every comparison's outcome.
+  for (const server of [[2, 4, 0], [2, 4, 1], [2, 4, 999]]) {
+    const c = compare(server, want);
+    const holds = op === '>' ? c > 0 : op === '>=' ? c >= 0 : op === '<' ? c < 0 : op === '<=' ? c <= 0 : c === 0;
+    results.add(holds !== negate);
+  }
+  return results.size === 1 ? [...results][0] : undefined;
+}
+
+/** A section whose contents Apache 2.4 never reads. */
+export function unreadBy24(d: Directive): boolean {
+  return d.section === true && lowerName(d) === 'ifversion' && ifVersionHolds(d) === false;
+}

@@ -8,6 +8,9 @@
 //     reader accepts the text, and the directive Apache names is in the tree at
 //     the line Apache names. This is what proves continuation, comments and
 //     ${VAR} are read as Apache reads them.
+// The rules that report these errors (rules/syntax-error.js and
+// rules/include-missing.js) must report exactly them: this is their claim,
+// as test/real/apache-syntax.test.ts holds the verdicts to the real apache2.
 // verblint reads both branches of <IfModule> and the like; where that makes
 // its verdict differ from Apache's for one particular set of loaded modules,
 // the case is listed in DEVIATIONS with the reason.
@@ -16,7 +19,10 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parseApache } from '../src/apache-parse.js';
+import { lint } from '../src/engine.js';
 import { directives } from '../src/model.js';
+import includeMissing from '../rules/include-missing.js';
+import syntaxError from '../rules/syntax-error.js';
 import { syntaxCases } from './fixtures/apache-syntax/cases.js';
 
 const STRUCTURAL = /was not closed|^Expected <\/|without matching|missing closing '>'|before end of configuration|Could not open|No matches for the wildcard|\\xef\\xbb\\xbf/;
@@ -67,27 +73,35 @@ describe('the Apache reader agrees with apache2 -t', () => {
     }
     const result = parseApache(join(dir, 'main.conf'), { serverRoot: dir });
     const errors = result.errors.map((e) => ({ file: e.file.slice(dir.length + 1), line: e.line, message: e.message.replaceAll(dir, '$DIR') }));
+    const findings = lint([{ dialect: 'apache', tree: result }], { rules: [syntaxError, includeMissing] }).map(
+      (f) => `${f.file.slice(dir.length + 1)}:${f.line} ${f.ruleId}`,
+    );
+    const ruleFor = (message: string): string => (/Could not open|No matches for the wildcard/.test(message) ? 'include-missing' : 'syntax-error');
     const deviation = DEVIATIONS[c.name];
     if (deviation) {
       expect(errors).toHaveLength(1);
       expect(errors[0]!.line).toBe(deviation.line);
       expect(errors[0]!.message).toMatch(deviation.message);
+      expect(findings).toEqual([`main.conf:${deviation.line} syntax-error`]);
       return;
     }
     const apache = c.apache;
     if (apache.ok) {
       expect(errors).toEqual([]);
+      expect(findings).toEqual([]);
       return;
     }
     if (STRUCTURAL.test(apache.message)) {
       expect(errors).toHaveLength(1);
       expect([errors[0]!.file, errors[0]!.line]).toEqual([apache.file, apache.line]);
+      expect(findings).toEqual([`${apache.file}:${apache.line} ${ruleFor(apache.message)}`]);
       if (apache.message.includes('\\xef\\xbb\\xbf')) expect(errors[0]!.message).toMatch(/byte order mark/);
       else expect(errors[0]!.message).toContain(apache.message);
       return;
     }
     // One directive is wrong: the reader keeps it, at the line Apache names.
     expect(errors).toEqual([]);
+    expect(findings).toEqual([]);
     const file = result.config.find((f) => f.file === join(dir, apache.file));
     expect(file, `${apache.file} was read`).toBeDefined();
     const at = [...directives(file!.parsed)].filter((d) => d.reportLine === apache.line);

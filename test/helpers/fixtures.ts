@@ -39,3 +39,15 @@ export function docExample(id: string, heading: '## Bad' | '## Good'): string {
   if (!m) throw new Error(`rules/${id}.md has no nginx ${heading} example`);
   return m[1]!;
 }
+
+/** The first ```apache example under a heading of rules/<id>.md. */
+export function apacheDocExample(id: string, heading: '## Bad' | '## Good'): string {
+  const doc = readFileSync(join(RULES, `${id}.md`), 'utf8');
+  const at = doc.indexOf(`\n${heading}\n`);
+  if (at < 0) throw new Error(`rules/${id}.md has no ${heading} section`);
+  const rest = doc.slice(at + heading.length + 2);
+  const next = rest.search(/^## /m);
+  const m = /```apache\n([\s\S]*?)```/.exec(next < 0 ? rest : rest.slice(0, next));
+  if (!m) throw new Error(`rules/${id}.md has no apache ${heading} example`);
+  return m[1]!;
+}

@@ -1,0 +1,225 @@
+// mod_rewrite rule sets as Apache groups them, and what the rules about
+// writes need to know of them: which RewriteConds belong to a RewriteRule,
+// its flags, whether its conditions let write methods through, and whether it
+// hands requests to a program (a front controller). Shared by
+// front-controller-static-write, redirect-drops-method and static-location-write.
+import { CONDITIONAL_SECTIONS } from './apache-parse.js';
+import { apacheNodes, lowerName } from './apache-rule-support.js';
+import type { Directive, ParsedFile, ParseResult } from './model.js';
+import { compilePcre, execPcre } from './pcre.js';
+
+/** Methods whose request bodies a redirect or the static handler drops. */
+export const WRITE_METHODS = ['POST', 'PUT', 'DELETE', 'PATCH'] as const;
+
+export interface RewriteRuleInfo {
+  node: Directive;
+  /** The RewriteConds Apache attaches to it: those since the previous RewriteRule of the same context. */
+  conds: Directive[];
+  pattern: string;
+  substitution: string;
+  /** Flag names lower-cased, long forms folded to short ones (redirect → r); a flag without value maps to ''. */
+  flags: Map<string, string>;
+  /** Enclosing sections, outermost first. */
+  parents: Directive[];
+  file: ParsedFile;
+  htaccess: boolean;
+  /** Per-directory context (.htaccess, <Directory>, <Location>, <Files>, <If>): REQUEST_FILENAME is a file there. */
+  perDir: boolean;
+  /** Every RewriteRule of the same context, in order (this one included). */
+  ruleset: RewriteRuleInfo[];
+}
+
+const FLAG_ALIASES: Record<string, string> = {
+  redirect: 'r', proxy: 'p', forbidden: 'f', gone: 'g', last: 'l', nocase: 'nc', chain: 'c', skip: 's',
+  handler: 'h', passthrough: 'pt', type: 't', next: 'n', ornext: 'or',
+};
+
+/** `[L,R=301,NC]` → {l: '', r: '301', nc: ''}. */
+export function rewriteFlags(text: string | undefined): Map<string, string> {
+  const out = new Map<string, string>();
+  if (!text || !/^\[.*\]$/.test(text)) return out;
+  for (const part of text.slice(1, -1).split(',')) {
+    const eq = part.indexOf('=');
+    const name = (eq < 0 ? part : part.slice(0, eq)).trim().toLowerCase();
+    if (name) out.set(FLAG_ALIASES[name] ?? name, eq < 0 ? '' : part.slice(eq + 1).trim());
+  }
+  return out;
+}
+
+// Sections that are no rewrite context of their own: read-time conditionals and <Limit>.
+const NOT_A_CONTEXT = new Set([...CONDITIONAL_SECTIONS, 'limit', 'limitexcept']);
+const PER_DIR = new Set(['directory', 'directorymatch', 'location', 'locationmatch', 'files', 'filesmatch', 'if', 'elseif', 'else']);
+
+/** Every RewriteRule of the tree with its conditions, grouped by context. RewriteEngine off contexts are left out. */
+export function rewriteRules(tree: ParseResult): RewriteRuleInfo[] {
+  const pending = new Map<string, Directive[]>();
+  const sets = new Map<string, RewriteRuleInfo[]>();
+  const off = new Set<string>();
+  const keys = new Map<object, number>();
+  const keyOf = (file: ParsedFile, parents: Directive[]): string => {
+    const owner = [...parents].reverse().find((p) => !NOT_A_CONTEXT.has(lowerName(p)));
+    if (!owner) return `${file.file}\0top`;
+    if (!keys.has(owner)) keys.set(owner, keys.size);
+    return `${file.file}\0${keys.get(owner)}`;
+  };
+  for (const { node, parents, file, htaccess } of apacheNodes(tree)) {
+    const name = lowerName(node);
+    if (name !== 'rewritecond' && name !== 'rewriterule' && name !== 'rewriteengine') continue;
+    const key = keyOf(file, parents);
+    if (name === 'rewriteengine') {
+      // The last RewriteEngine of a context wins.
+      if ((node.args[0] ?? '').toLowerCase() === 'off') off.add(key);
+      else off.delete(key);
+      continue;
+    }
+    if (name === 'rewritecond') {
+      pending.set(key, [...(pending.get(key) ?? []), node]);
+      continue;
+    }
+    const set = sets.get(key) ?? [];
+    sets.set(key, set);
+    set.push({
+      node,
+      conds: pending.get(key) ?? [],
+      pattern: node.args[0] ?? '',
+      substitution: node.args[1] ?? '',
+      flags: rewriteFlags(node.args[2]),
+      parents,
+      file,
+      htaccess,
+      perDir: htaccess || parents.some((p) => PER_DIR.has(lowerName(p))),
+      ruleset: set,
+    });
+    pending.delete(key);
+  }
+  return [...sets].filter(([key]) => !off.has(key)).flatMap(([, set]) => set);
+}
+
+/** The status a RewriteRule redirects with (3xx), or null when it does not redirect. */
+export function rewriteRedirect(rule: RewriteRuleInfo): number | null {
+  const r = rule.flags.get('r');
+  if (r !== undefined) {
+    if (rule.substitution === '-') return null;
+    const named: Record<string, number> = { '': 302, permanent: 301, temp: 302, seeother: 303 };
+    const code = named[r.toLowerCase()] ?? Number(r);
+    return code >= 300 && code < 400 ? code : null;
+  }
+  // An absolute URL is an external redirect (302) unless it is proxied or names this very host.
+  if (rule.flags.has('p') || !/^https?:\/\//i.test(rule.substitution)) return null;
+  return 302;
+}
+
+// ---- conditions ----
+
+/** What the file tests of a condition see: an existing file, an existing directory, or nothing there. */
+export type Target = 'file' | 'dir' | 'missing';
+
+/** Whether a condition holds for a request: true, false, or null when verblint cannot tell. */
+function condHolds(cond: Directive, rule: RewriteRuleInfo, method: string, target: Target, uri?: string): boolean | null {
+  const [test = '', rawPattern = ''] = cond.args;
+  const flags = rewriteFlags(cond.args[2]);
+  if (test.toLowerCase() === 'expr') return null;
+  const negated = rawPattern.startsWith('!');
+  const pattern = negated ? rawPattern.slice(1) : rawPattern;
+  const result = (value: boolean | null): boolean | null => (value === null ? null : value !== negated);
+  if (test === '%{REQUEST_METHOD}' || test === '%{THE_REQUEST}') {
+    const subject = test === '%{REQUEST_METHOD}' ? method : `${method} /x HTTP/1.1`;
+    if (pattern.startsWith('=')) {
+      const want = pattern.slice(1);
+      return result(flags.has('nc') ? want.toLowerCase() === subject.toLowerCase() : want === subject);
+    }
+    if (/^[<>]|^-/.test(pattern)) return null;
+    const compiled = compilePcre(pattern, flags.has('nc'));
+    return compiled.ok ? result(execPcre(compiled, subject) !== null) : null;
+  }
+  if (test === '%{REQUEST_URI}' && uri !== undefined && !/^[=<>-]/.test(pattern)) {
+    const compiled = compilePcre(pattern, flags.has('nc'));
+    return compiled.ok ? result(execPcre(compiled, uri) !== null) : null;
+  }
+  if (/^-[fdsFU]$/.test(pattern) && isRealFile(test, rule)) {
+    if (pattern === '-d') return result(target === 'dir');
+    // -f, -s (a non-empty file), -F and -U (the file after a sub-request): a regular file.
+    return result(target === 'file');
+  }
+  return null;
+}
+
+/**
+ * Whether a test string names the file a request maps to. In server context
+ * REQUEST_FILENAME is still the URL path (mod_rewrite runs before the mapping),
+ * so a file test on it says nothing about the docroot.
+ */
+function isRealFile(test: string, rule: RewriteRuleInfo): boolean {
+  if (/^%\{(DOCUMENT_ROOT|CONTEXT_DOCUMENT_ROOT)\}/.test(test) || /^%\{LA-[UF]:REQUEST_FILENAME\}$/.test(test)) return true;
+  return rule.perDir && (test === '%{REQUEST_FILENAME}' || test === '%{SCRIPT_FILENAME}');
+}
+
+/**
+ * Whether a rule's conditions hold for a request: true, false, or null (cannot
+ * tell), for a path that is `target` and, when given, the URL path `uri`.
+ * Conditions are AND-ed; one with [OR] is OR-ed with the next.
+ */
+export function condsHold(rule: RewriteRuleInfo, method: string, target: Target, uri?: string): boolean | null {
+  const conds = rule.conds;
+  let all: boolean | null = true;
+  let group: boolean | null = false;
+  conds.forEach((cond, i) => {
+    const v = condHolds(cond, rule, method, target, uri);
+    group = group === true || v === true ? true : group === null || v === null ? null : false;
+    const or = rewriteFlags(cond.args[2]).has('or') && i < conds.length - 1;
+    if (or) return;
+    all = all === false || group === false ? false : all === null || group === null ? null : true;
+    group = false;
+  });
+  return all;
+}
+
+/** The conditions mention the method: the author chose which methods the rule applies to. */
+export function mentionsMethod(rule: RewriteRuleInfo): boolean {
+  return rule.conds.some((c) => /%\{(REQUEST_METHOD|THE_REQUEST)\}/.test(c.args.join(' ')));
+}
+
+/** Write methods the rule may apply to (for a request its file tests do not stop). */
+export function writesAccepted(rule: RewriteRuleInfo, target: Target = 'missing'): string[] {
+  return WRITE_METHODS.filter((m) => condsHold(rule, m, target) !== false);
+}
+
+/** An enclosing <If> or <ElseIf> that tests the method. */
+export function methodSection(parents: readonly Directive[]): Directive | undefined {
+  return parents.find((p) => /^(if|elseif|else)$/.test(lowerName(p)) && /REQUEST_METHOD|THE_REQUEST/.test(p.args.join(' ')));
+}
+
+// ---- front controllers ----
+
+const SCRIPT = /\.(php\d?|phtml|cgi|pl|py|fcgi|rb|jsp|aspx?)(?=$|[?/])|\/cgi-bin\//i;
+
+/** A rewrite that hands requests to a program: a script, a proxy ([P]) or a handler ([H]). */
+export function handsToProgram(rule: RewriteRuleInfo): boolean {
+  if (rule.flags.has('f') || rule.flags.has('g') || rewriteRedirect(rule) !== null) return false;
+  if (rule.flags.has('p') || rule.flags.has('h')) return true;
+  return rule.substitution !== '-' && SCRIPT.test(rule.substitution);
+}
+
+/** A rewrite that hands requests to a program whatever their method. */
+export function frontController(rule: RewriteRuleInfo): boolean {
+  return handsToProgram(rule) && !methodSection(rule.parents) && writesAccepted(rule).length === WRITE_METHODS.length;
+}
+
+/** The samples a catch-all pattern must match, per-directory (no leading slash) and server context. */
+const ANY_PATH = ['api/users', 'css/app.css', 'a/b/c.txt'];
+
+/** Whether a RewriteRule pattern matches any path (`^`, `.`, `(.*)`, `^/?(.*)$` ...). */
+export function matchesAnyPath(rule: RewriteRuleInfo): boolean {
+  const negated = rule.pattern.startsWith('!');
+  if (negated) return false;
+  const compiled = compilePcre(rule.pattern, rule.flags.has('nc'));
+  if (!compiled.ok) return false;
+  const prefix = rule.perDir ? '' : '/';
+  return ANY_PATH.every((p) => execPcre(compiled, `${prefix}${p}`) !== null);
+}
+
+/** Short text of a directive for messages: name and arguments, cut at 60 characters. */
+export function shortText(d: Directive): string {
+  const text = [d.directive, ...d.argNodes.map((a) => a.raw)].join(' ');
+  return text.length > 60 ? `${text.slice(0, 57)}...` : text;
+}

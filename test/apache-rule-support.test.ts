@@ -1,0 +1,34 @@
+// Shared pieces of the Apache rules: which <IfVersion> sections Apache 2.4 reads.
+import { describe, expect, it } from 'vitest';
+import { parseApacheText } from '../src/apache-parse.js';
+import { apacheNodes, ifVersionHolds } from '../src/apache-rule-support.js';
+
+function section(open: string) {
+  const r = parseApacheText(`${open}\n</IfVersion>\n`, 'x.conf');
+  expect(r.errors).toEqual([]);
+  return r.parsed[0]!;
+}
+
+describe('ifVersionHolds, for every Apache 2.4 release', () => {
+  it.each([
+    ['<IfVersion >= 2.5.1>', false],
+    ['<IfVersion > 2.4>', undefined],
+    ['<IfVersion >= 2.4>', true],
+    ['<IfVersion 2.4>', undefined],
+    ['<IfVersion = 2>', false],
+    ['<IfVersion < 2.3>', false],
+    ['<IfVersion !< 2.3>', true],
+    ['<IfVersion ! >= 2.5>', true],
+    ['<IfVersion >= 2.4.10>', undefined],
+    ['<IfVersion ~ ^2\\.4>', undefined],
+    ['<IfVersion /^2\\.4/>', undefined],
+  ] as const)('%s: %s', (open, want) => {
+    expect(ifVersionHolds(section(open))).toBe(want);
+  });
+
+  it('keeps apacheNodes out of a section no 2.4 reads, and in one it may read', () => {
+    const r = parseApacheText('<IfVersion >= 2.5>\nA x\n</IfVersion>\n<IfVersion >= 2.4.10>\nB x\n</IfVersion>\n', 'x.conf');
+    const tree = { status: 'ok' as const, errors: [], warnings: [], config: [{ file: 'x.conf', path: 'x.conf', status: 'ok' as const, errors: [], parsed: r.parsed, lines: r.lines }] };
+    expect([...apacheNodes(tree)].map((n) => n.node.directive)).toEqual(['IfVersion', 'IfVersion', 'B']);
+  });
+});
