@@ -1,5 +1,5 @@
 import { errorDocumentKind } from '../src/apache-allow.js';
-import { scopedNodes } from '../src/apache-authz.js';
+import { apacheNodes } from '../src/apache-rule-support.js';
 import { lowerName } from '../src/apache-rule-support.js';
 import { errorPage405, errorPages } from '../src/header-rules.js';
 import { defineRule } from '../src/rule.js';
@@ -12,7 +12,7 @@ export default defineRule({
   options: {},
   check(ctx) {
     if (ctx.dialect === 'apache') {
-      for (const { node } of scopedNodes(ctx.tree)) {
+      for (const { node } of apacheNodes(ctx.tree)) {
         if (node.section || lowerName(node) !== 'errordocument' || node.args[0] !== '405' || errorDocumentKind(node) !== 'url') continue;
         ctx.report(
           node,

@@ -3,8 +3,8 @@
 // `Header` lines that apply to a place (../shared/docs/apache-methods.md,
 // 3.1 rows d, e, f, g, g3, o; 3.2). Used by rules/missing-allow-header.ts,
 // rules/error-page-405-masks.ts and src/apache-cors.ts.
-import { scopedNodes, scopeOf, type ScopedNode } from './apache-authz.js';
-import { lowerName } from './apache-rule-support.js';
+import { scopeOf } from './apache-authz.js';
+import { apacheNodes, lowerName, type ApacheNode } from './apache-rule-support.js';
 import type { Directive, ParseResult } from './model.js';
 
 /** The status a RewriteRule answers with when it refuses ([F], [G], [R=4xx|5xx]), else undefined. */
@@ -52,7 +52,7 @@ export function headerSet(d: Directive): { name: string; always: boolean } | und
  * The nodes of the tree that apply where `at` stands: those in the same merge
  * scope or an enclosing one (across Include), and anything in the same .htaccess file.
  */
-export function applyingTo(nodes: readonly ScopedNode[], at: ScopedNode): ScopedNode[] {
+export function applyingTo(nodes: readonly ApacheNode[], at: ApacheNode): ApacheNode[] {
   const scopes = at.parents.filter((p) => p === scopeOf([p]));
   return nodes.filter((n) => {
     if (at.htaccess && n.file === at.file) return true;
@@ -71,7 +71,7 @@ export interface AllowProblem {
  * `Header always set Allow` that applies fixes it; under a local ErrorDocument a plain `Header set` does too.
  */
 export function missingAllow(tree: ParseResult): AllowProblem[] {
-  const nodes = [...scopedNodes(tree)];
+  const nodes = [...apacheNodes(tree)];
   const out: AllowProblem[] = [];
   for (const n of nodes) {
     const d = n.node;
@@ -97,5 +97,5 @@ export function missingAllow(tree: ParseResult): AllowProblem[] {
 
 /** Whether the tree turns TRACE off somewhere (then Apache's early 405s carry an empty Allow). */
 export function traceOff(tree: ParseResult): boolean {
-  return [...scopedNodes(tree)].some(({ node }) => lowerName(node) === 'traceenable' && node.args[0]?.toLowerCase() === 'off');
+  return [...apacheNodes(tree)].some(({ node }) => lowerName(node) === 'traceenable' && node.args[0]?.toLowerCase() === 'off');
 }

@@ -8,8 +8,8 @@
 // Require lines are read through conditional sections, <Limit>/<LimitExcept>
 // and Include: <Limit> only tags a Require with methods, so a section's
 // Require lines and <Limit>s are all members of one implicit <RequireAny>.
-import { CONDITIONAL_SECTIONS, isHtaccessName } from './apache-parse.js';
-import { APACHE_METHODS, lowerName, unreadBy24 } from './apache-rule-support.js';
+import { CONDITIONAL_SECTIONS } from './apache-parse.js';
+import { APACHE_METHODS, apacheNodes, lowerName, rootFiles, unreadBy24 } from './apache-rule-support.js';
 import type { Directive, ParsedFile, ParseResult } from './model.js';
 
 /** Sections that start a merge scope of their own. */
@@ -17,51 +17,6 @@ export const SCOPE_SECTIONS: ReadonlySet<string> = new Set([
   'directory', 'directorymatch', 'location', 'locationmatch', 'files', 'filesmatch',
   'proxy', 'proxymatch', 'if', 'elseif', 'else', 'virtualhost',
 ]);
-
-export interface ScopedNode {
-  node: Directive;
-  /** Enclosing sections, outermost first, across Include. */
-  parents: Directive[];
-  file: ParsedFile;
-  htaccess: boolean;
-}
-
-/** Files some Include of the tree reads. */
-function includedFiles(tree: ParseResult): Set<number> {
-  const out = new Set<number>();
-  const visit = (nodes: readonly Directive[]): void => {
-    for (const n of nodes) {
-      for (const i of n.includes ?? []) out.add(i);
-      if (n.block) visit(n.block);
-    }
-  };
-  for (const f of tree.config) visit(f.parsed);
-  return out;
-}
-
-/** Files nothing includes: the main file, or each of several files linted on their own. */
-export function rootFiles(tree: ParseResult): ParsedFile[] {
-  const included = includedFiles(tree);
-  return tree.config.filter((_f, i) => i === 0 || !included.has(i));
-}
-
-/** Every directive and section (no comments), following Include into the included files, each node once. */
-export function* scopedNodes(tree: ParseResult): Generator<ScopedNode> {
-  const seen = new Set<Directive>();
-  function* visit(file: ParsedFile, nodes: readonly Directive[], parents: Directive[], reading: number[]): Generator<ScopedNode> {
-    for (const node of nodes) {
-      if (node.directive === '#' || seen.has(node)) continue;
-      seen.add(node);
-      yield { node, parents, file, htaccess: isHtaccessName(file.file) };
-      if (node.block && !unreadBy24(node)) yield* visit(file, node.block, [...parents, node], reading);
-      for (const i of node.includes ?? []) {
-        const inc = tree.config[i];
-        if (inc && !reading.includes(i)) yield* visit(inc, inc.parsed, parents, [...reading, i]);
-      }
-    }
-  }
-  for (const f of rootFiles(tree)) yield* visit(f, f.parsed, [], [tree.config.indexOf(f)]);
-}
 
 /** The innermost enclosing merge-scope section, or undefined at a file's top. */
 export function scopeOf(parents: readonly Directive[]): Directive | undefined {
@@ -206,7 +161,7 @@ export function authzScopes(tree: ParseResult): AuthzScope[] {
     readScope(tree, file.parsed, scope);
     out.push(scope);
   }
-  for (const { node, file } of scopedNodes(tree)) {
+  for (const { node, file } of apacheNodes(tree)) {
     if (!node.section || !SCOPE_SECTIONS.has(lowerName(node))) continue;
     const scope: AuthzScope = { section: node, file, top: { op: 'any', items: [] }, compat: [] };
     readScope(tree, node.block ?? [], scope);

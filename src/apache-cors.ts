@@ -3,8 +3,8 @@
 // (../shared/docs/apache-methods.md, 3.1 rows c7, d, e3, l). Used by
 // rules/cors-preflight-blocked.ts.
 import { applyingTo, headerSet, rewriteRefusal } from './apache-allow.js';
-import { authzScopes, deadLimits, hasMethod, scopedNodes, scopeOf, type AuthzGroup, type ScopedNode } from './apache-authz.js';
-import { lowerName } from './apache-rule-support.js';
+import { authzScopes, deadLimits, hasMethod, scopeOf, type AuthzGroup } from './apache-authz.js';
+import { apacheNodes, lowerName, type ApacheNode } from './apache-rule-support.js';
 import type { Directive, ParsedFile, ParseResult } from './model.js';
 import { compilePcre, execPcre } from './pcre.js';
 
@@ -57,8 +57,8 @@ function chainRefusesOptions(conds: readonly Directive[]): boolean {
 }
 
 /** RewriteRules that refuse OPTIONS, with their status. */
-function rewriteBlocks(nodes: readonly ScopedNode[]): Array<{ at: ScopedNode; status: number }> {
-  const out: Array<{ at: ScopedNode; status: number }> = [];
+function rewriteBlocks(nodes: readonly ApacheNode[]): Array<{ at: ApacheNode; status: number }> {
+  const out: Array<{ at: ApacheNode; status: number }> = [];
   const pending = new Map<Directive | ParsedFile, Directive[]>();
   for (const n of nodes) {
     const name = lowerName(n.node);
@@ -111,11 +111,11 @@ function authzBlocks(tree: ParseResult): Array<{ node: Directive; kind: 'limit' 
 }
 
 export function preflightBlocks(tree: ParseResult): PreflightBlock[] {
-  const nodes = [...scopedNodes(tree)];
+  const nodes = [...apacheNodes(tree)];
   const cors = nodes.filter((n) => CORS_HEADER.test(headerSet(n.node)?.name ?? ''));
   if (cors.length === 0) return [];
   const where = new Map(nodes.map((n) => [n.node, n]));
-  const corsAt = (at: ScopedNode | undefined): Directive | undefined => (at ? applyingTo(cors, at)[0]?.node : undefined);
+  const corsAt = (at: ApacheNode | undefined): Directive | undefined => (at ? applyingTo(cors, at)[0]?.node : undefined);
   const out: PreflightBlock[] = [];
   const push = (node: Directive, kind: PreflightBlock['kind'], status: string): void => {
     const c = corsAt(where.get(node));

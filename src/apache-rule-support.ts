@@ -6,32 +6,54 @@ import type { Directive, ParsedFile, ParseResult } from './model.js';
 
 export interface ApacheNode {
   node: Directive;
-  /** Enclosing sections, outermost first (conditional sections included). */
+  /** Enclosing sections, outermost first, across Include (conditional sections included). */
   parents: Directive[];
+  /** The file the node is written in. */
   file: ParsedFile;
-  /** The file is read as .htaccess. */
+  /** That file is read as .htaccess. */
   htaccess: boolean;
 }
 
-/** Every directive and section (no comments) of every file of the tree, each file once, in document order. */
+/** Files some Include of the tree reads. */
+function includedFiles(tree: ParseResult): Set<number> {
+  const out = new Set<number>();
+  const visit = (nodes: readonly Directive[]): void => {
+    for (const n of nodes) {
+      for (const i of n.includes ?? []) out.add(i);
+      if (n.block) visit(n.block);
+    }
+  };
+  for (const f of tree.config) visit(f.parsed);
+  return out;
+}
+
+/** Files nothing includes: the main file, or each of several files linted on their own. */
+export function rootFiles(tree: ParseResult): ParsedFile[] {
+  const included = includedFiles(tree);
+  return tree.config.filter((_f, i) => i === 0 || !included.has(i));
+}
+
+/**
+ * Every directive and section (no comments) in document order, following
+ * Include into the included files where the Include stands, each node once.
+ * Sections no Apache 2.4 reads are not entered (see unreadBy24).
+ */
 export function* apacheNodes(tree: ParseResult): Generator<ApacheNode> {
-  for (const file of tree.config) {
+  const seen = new Set<Directive>();
+  function* visit(file: ParsedFile, nodes: readonly Directive[], parents: Directive[], reading: number[]): Generator<ApacheNode> {
     const htaccess = isHtaccessName(file.file);
-    const stack: Array<[readonly Directive[], number, Directive[]]> = [[file.parsed, 0, []]];
-    while (stack.length > 0) {
-      const top = stack[stack.length - 1]!;
-      const [nodes, i, parents] = top;
-      if (i >= nodes.length) {
-        stack.pop();
-        continue;
-      }
-      top[1] = i + 1;
-      const node = nodes[i]!;
-      if (node.directive === '#') continue;
+    for (const node of nodes) {
+      if (node.directive === '#' || seen.has(node)) continue;
+      seen.add(node);
       yield { node, parents, file, htaccess };
-      if (node.block && !unreadBy24(node)) stack.push([node.block, 0, [...parents, node]]);
+      if (node.block && !unreadBy24(node)) yield* visit(file, node.block, [...parents, node], reading);
+      for (const i of node.includes ?? []) {
+        const inc = tree.config[i];
+        if (inc && !reading.includes(i)) yield* visit(inc, inc.parsed, parents, [...reading, i]);
+      }
     }
   }
+  for (const f of rootFiles(tree)) yield* visit(f, f.parsed, [], [tree.config.indexOf(f)]);
 }
 
 /** The lower-cased name of a directive or section. */
