@@ -12,13 +12,13 @@ export default defineRule({
   options: {},
   check(ctx) {
     const known = registeredMethods(ctx.tree);
-    for (const { node, parents, htaccess } of apacheNodes(ctx.tree)) {
+    // apacheNodes does not enter sections no 2.4 reads, such as <IfVersion >= 2.5.1>,
+    // where AllowMethods' +GET/-GET merging is meant for a later httpd.
+    for (const { node, htaccess } of apacheNodes(ctx.tree)) {
       const found = methodNames(node);
       if (!found) continue;
       const isLimit = found.kind === 'limit' && node.directive.toLowerCase() === 'limit';
-      // AllowMethods +GET / -GET merge from httpd 2.5.1 on; behind <IfVersion> it is meant for such a version.
-      const merges = found.kind === 'allowmethods' && parents.some((p) => p.directive.toLowerCase() === 'ifversion');
-      const unknown = found.names.filter((n) => !known.has(n) && !(merges && /^[+-]/.test(n)));
+      const unknown = found.names.filter((n) => !known.has(n));
       const trace = isLimit && found.names.includes('TRACE');
       if (unknown.length === 0 && !trace) continue;
       const lower = unknown.filter((n) => n !== n.toUpperCase());
