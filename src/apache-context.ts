@@ -4,6 +4,7 @@
 // 1.10). Used by rules/directive-context.ts.
 import { apacheDirective, type OverrideClass } from './apache-directives.js';
 import { CONDITIONAL_SECTIONS, isHtaccessName } from './apache-parse.js';
+import { apacheNodes, lowerName } from './apache-rule-support.js';
 import type { Directive, ParseResult } from './model.js';
 
 /** Sections that make a per-directory context (ACCESS_CONF) in server config. */
@@ -70,14 +71,13 @@ function sectionName(d: Directive): string {
 /** Every directive Apache refuses where it stands, with Apache's words and what follows from it. */
 export function apacheContextProblems(tree: ParseResult, options: ApacheContextOptions = {}): ContextProblem[] {
   const out: ContextProblem[] = [];
-  const seen = new Set<Directive>();
   const main = tree.config[0];
   if (!main) return out;
   const kind = kindOf(main.file, main.parsed);
   const granted = options.allowOverride;
 
   const check = (d: Directive, parents: Directive[], fileKind: FileKind): void => {
-    const lower = d.lower ?? d.directive.toLowerCase();
+    const lower = lowerName(d);
     for (const own of OWN_CHECKS) {
       if (own.name !== lower || own.section !== (d.section ?? false)) continue;
       const p = own.inside(parents);
@@ -118,25 +118,12 @@ export function apacheContextProblems(tree: ParseResult, options: ApacheContextO
     out.push({ node: d, message: `${name} not allowed ${where}: ${consequence(fileKind)}` });
   };
 
-  const visit = (nodes: readonly Directive[], parents: Directive[], fileKind: FileKind, stack: number[]): void => {
-    for (const d of nodes) {
-      if (d.directive === '#') continue;
-      // A file included from two places is judged in both; a node once.
-      if (!seen.has(d)) {
-        seen.add(d);
-        check(d, parents, fileKind);
-      }
-      if (d.includes) {
-        for (const i of d.includes) {
-          const file = tree.config[i];
-          if (file && !stack.includes(i)) visit(file.parsed, parents, fileKind, [...stack, i]);
-        }
-      }
-      // mod_macro keeps its body as text until `Use`: nothing in it is read where it stands.
-      if (d.block && d.lower !== 'macro') visit(d.block, [...parents, d], fileKind, stack);
-    }
-  };
-  visit(main.parsed, [], kind, [0]);
+  // Included files are judged where they are included, each node once.
+  for (const { node, parents } of apacheNodes(tree)) {
+    // mod_macro keeps its body as text until `Use`: nothing in it is read where it stands.
+    if (parents.some((p) => lowerName(p) === 'macro')) continue;
+    check(node, parents, kind);
+  }
   return out;
 }
 

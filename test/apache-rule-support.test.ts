@@ -1,6 +1,9 @@
 // Shared pieces of the Apache rules: which <IfVersion> sections Apache 2.4 reads.
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { parseApacheText } from '../src/apache-parse.js';
+import { parseApache, parseApacheText } from '../src/apache-parse.js';
 import { apacheNodes, ifVersionHolds } from '../src/apache-rule-support.js';
 
 function section(open: string) {
@@ -30,5 +33,26 @@ describe('ifVersionHolds, for every Apache 2.4 release', () => {
     const r = parseApacheText('<IfVersion >= 2.5>\nA x\n</IfVersion>\n<IfVersion >= 2.4.10>\nB x\n</IfVersion>\n', 'x.conf');
     const tree = { status: 'ok' as const, errors: [], warnings: [], config: [{ file: 'x.conf', path: 'x.conf', status: 'ok' as const, errors: [], parsed: r.parsed, lines: r.lines }] };
     expect([...apacheNodes(tree)].map((n) => n.node.directive)).toEqual(['IfVersion', 'IfVersion', 'B']);
+  });
+});
+
+describe('apacheNodes', () => {
+  it('follows Include where it stands, with the includer\'s sections as parents, each node once', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'verblint-nodes-'));
+    try {
+      writeFileSync(join(dir, 'snippet.conf'), 'AllowMethods GET\n');
+      writeFileSync(join(dir, 'main.conf'), '<Directory /srv>\n  Include snippet.conf\n</Directory>\nInclude snippet.conf\n');
+      const tree = parseApache(join(dir, 'main.conf'), { serverRoot: dir });
+      expect(tree.errors).toEqual([]);
+      const seen = [...apacheNodes(tree)].map((n) => [n.node.directive, n.parents.map((p) => p.directive).join('>'), n.file.file.slice(dir.length + 1)]);
+      expect(seen).toEqual([
+        ['Directory', '', 'main.conf'],
+        ['Include', 'Directory', 'main.conf'],
+        ['AllowMethods', 'Directory', 'snippet.conf'],
+        ['Include', '', 'main.conf'],
+      ]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
