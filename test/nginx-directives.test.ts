@@ -163,7 +163,7 @@ function memoryHost(files: Record<string, string>): Host {
       throw Object.assign(new Error(`ENOENT: ${p}`), { code: 'ENOENT' });
     },
     check: (p) => (p in files ? 'ok' : 'ENOENT'),
-    glob: () => [],
+    glob: () => [], listTree: () => [],
   };
 }
 

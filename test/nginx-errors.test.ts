@@ -68,7 +68,7 @@ describe('nginx syntax errors', () => {
     const host = {
       readFile: () => 'events {}\n}\n',
       check: () => 'ok',
-      glob: () => [],
+      glob: () => [], listTree: () => [],
     };
     const payload = crossplanePayload(parseNginx('conf/nginx.conf', { host }), { positions: true });
     expect(payload).toEqual({
@@ -87,7 +87,7 @@ describe('nginx syntax errors', () => {
     const host = {
       readFile: (p: string) => files[p]!,
       check: (p: string) => (p in files ? 'ok' : 'ENOENT'),
-      glob: () => [],
+      glob: () => [], listTree: () => [],
     };
     const result = parseNginx('nginx.conf', { host });
     expect(result.config.map((c) => [c.file, c.status, c.parsed.length])).toEqual([

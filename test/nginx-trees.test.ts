@@ -65,7 +65,7 @@ describe('nginx include trees against crossplane', () => {
       expect(dropped).toHaveLength(1);
       const parsed = ours.config[0]!.parsed;
       expect(parsed.filter((d) => d.line === dropped[0]).map((d) => d.directive)).toEqual(['allow']);
-      ours = { ...ours, config: [{ ...ours.config[0]!, parsed: parsed.filter((d) => d.line !== dropped[0]) }, ...ours.config.slice(1)] };
+      ours = { ...ours, config: [{ ...ours.config[0]!, parsed: parsed.filter((d) => d.line !== dropped[0]) }, ...ours.config.slice(1)] } as typeof ours;
       expected = withoutContextErrors(golden);
     }
     expect(firstDifference(ours, expected)).toBeNull();

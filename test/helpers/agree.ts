@@ -56,7 +56,7 @@ export function disagreement(branch: Branch, real: RealResponse, site: RealSite)
     if (branch.status !== null && real.status !== branch.status) return `status ${real.status}, predicted ${branch.status}`;
     return null;
   }
-  if (real.backend && branch.producer !== 'upstream') return `the backend answered (${real.backend.method} ${real.backend.path}), predicted ${branch.status} from ${branch.producer}`;
+  if (real.backend) return `the backend answered (${real.backend.method} ${real.backend.path}), predicted ${branch.status} from ${branch.producer}`;
   if (real.status !== branch.status) return `status ${real.status}, predicted ${branch.status} (${branch.producer})`;
   if (real.allow !== branch.allow) return `Allow ${JSON.stringify(real.allow)}, predicted ${JSON.stringify(branch.allow)}`;
   if (branch.location !== null && real.location !== branch.location) return `Location ${JSON.stringify(real.location)}, predicted ${JSON.stringify(branch.location)}`;
