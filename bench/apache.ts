@@ -2,10 +2,11 @@
 // generated 100,000-line vhost config and a 100,000-line .htaccess (one
 // warm-up, then the median of 5 runs), and on every file of the shared Apache
 // corpus. Prints a table and writes bench/results/apache.json.
-import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseApacheText } from '../src/apache-parse.js';
+import { nodeHost } from '../src/host.js';
 import { countLines, generateApacheConfig, generateHtaccess } from './generate.js';
 
 const LINES = 100_000;
@@ -29,13 +30,6 @@ function timeIt(fn: () => void): { seconds: number; runs: number[] } {
   return { seconds: median(runs), runs };
 }
 
-function listFiles(dir: string): string[] {
-  return readdirSync(dir).sort().flatMap((name) => {
-    const path = join(dir, name);
-    return statSync(path).isDirectory() ? listFiles(path) : [path];
-  });
-}
-
 function measure(name: string, text: string, file: string) {
   const check = parseApacheText(text, file);
   if (check.errors.length > 0) throw new Error(`${name} does not parse: ${check.errors[0]!.message} at line ${check.errors[0]!.line}`);
@@ -50,7 +44,7 @@ function main(): void {
   const htaccess = measure('generated .htaccess', generateHtaccess(LINES), '.htaccess');
 
   const corpusDir = fileURLToPath(new URL('../../../shared/corpus/apache/files/', import.meta.url));
-  const corpus = listFiles(corpusDir).map((path) => ({ path, text: readFileSync(path, 'utf8') }));
+  const corpus = nodeHost.listTree(corpusDir).map((f) => ({ path: join(corpusDir, f), text: readFileSync(join(corpusDir, f), 'utf8') }));
   const corpusLines = corpus.reduce((n, f) => n + countLines(f.text), 0);
   let withErrors = 0;
   for (const f of corpus) if (parseApacheText(f.text, f.path).errors.length > 0) withErrors++;

@@ -2,10 +2,11 @@
 // verdict (STRUCTURE_CHECK.tsv: apache2 read each file; OK or the error).
 // A file Apache accepts must parse with no syntax error; a file it refuses
 // must give the located error below. Positions are checked on every node.
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseApache } from '../src/apache-parse.js';
+import { nodeHost } from '../src/host.js';
 import { walk } from '../src/model.js';
 import { readTsv } from './helpers/corpus.js';
 
@@ -30,18 +31,11 @@ const REFUSED: Record<string, { line: number; message: RegExp }> = {
   },
 };
 
-function listFiles(dir: string, prefix = ''): string[] {
-  return readdirSync(dir).flatMap((name) => {
-    const rel = prefix === '' ? name : `${prefix}/${name}`;
-    return statSync(join(dir, name)).isDirectory() ? listFiles(join(dir, name), rel) : [rel];
-  });
-}
-
 const rows = readTsv(join(CORPUS, 'STRUCTURE_CHECK.tsv'));
 
 describe('the shared Apache corpus', () => {
   it('has a verdict for every file, and the refused ones are the ones listed here', () => {
-    expect(rows.map((r) => r.file).sort()).toEqual(listFiles(FILES).sort());
+    expect(rows.map((r) => r.file).sort()).toEqual(nodeHost.listTree(FILES).sort());
     expect(rows.filter((r) => r.result === 'ERROR').map((r) => r.file).sort()).toEqual(Object.keys(REFUSED).sort());
     expect(rows.length).toBeGreaterThan(300);
   });
