@@ -14,6 +14,7 @@ import ignore from 'ignore';
 import { byCodePoint } from './host.js';
 import type { Dialect } from './model.js';
 import { apacheDirective } from './apache-directives.js';
+import { isHtaccessName } from './apache-parse.js';
 
 export interface DialectOverride {
   files: string[];
@@ -125,7 +126,7 @@ const APACHE_DIRS = new Set(['conf-available', 'conf-enabled']);
  * can place, undefined for a file walks do not look at.
  */
 function nameHint(name: string, dirs: readonly string[]): NameHint | 'sniff' | undefined {
-  if (name === '.htaccess' || name.endsWith('.htaccess') || name === 'httpd.conf' || name === 'apache2.conf') return { dialect: 'apache', strong: true };
+  if (name.endsWith('.htaccess') || name === 'httpd.conf' || name === 'apache2.conf') return { dialect: 'apache', strong: true };
   if (name === 'nginx.conf' || name.endsWith('.nginx') || name.endsWith('.nginx.conf')) return { dialect: 'nginx', strong: true };
   if (name.endsWith('.apache.conf')) return { dialect: 'apache', strong: true };
   if (name.endsWith('.vhost')) return { dialect: 'nginx', strong: false };
@@ -230,7 +231,7 @@ function explicitDialect(given: string, path: string, m: Matchers): Dialect {
   const dirs = [basename(dirname(path)), ...spelledDirs(given)];
   if (!isAbsolute(given)) dirs.push(basename(m.cwd));
   // Named on the command line, any name with "htaccess" in it is read as one (.htaccess.dist, htaccess.txt).
-  if (/htaccess/i.test(basename(path))) return 'apache';
+  if (isHtaccessName(path)) return 'apache';
   const hint = nameHint(basename(path), dirs);
   if (typeof hint === 'object' && hint.strong) return hint.dialect;
   return sniffDialect(readHead(path)) ?? (typeof hint === 'object' ? hint.dialect : 'nginx');
