@@ -22,6 +22,7 @@ import { escapeUri, interpolate, normalizePath, parseTarget } from './nginx-vars
 import type { Branch, FileKind, Outcome, Producer, SimRequest, TraceStep, Upstream } from './outcome.js';
 import { compilePcre, execPcre } from './pcre.js';
 import { selectServer } from './servers.js';
+import { exploreBranches, type Choice } from './branches.js';
 
 export interface SimulateOptions {
   /** nginx's prefix, for relative `root`/`alias` (Debian: /usr/share/nginx). */
@@ -53,54 +54,11 @@ class HttpError {
   ) {}
 }
 
-interface Choice {
-  arity: number;
-  taken: number;
-}
-
 export function simulate(model: NginxModel, request: SimRequest, options: SimulateOptions = {}): Outcome {
-  const max = options.maxBranches ?? 64;
-  const branches: Branch[] = [];
-  const pending: number[][] = [[]];
-  let truncated = false;
-  while (pending.length > 0) {
-    if (branches.length >= max) {
-      truncated = true;
-      break;
-    }
-    const prefix = pending.pop()!;
+  return exploreBranches(request, options.maxBranches ?? 64, (prefix) => {
     const run = new Run(model, request, options, prefix);
-    branches.push(run.execute());
-    // Every choice this run made beyond its prefix has alternatives still to follow.
-    for (let i = run.choices.length - 1; i >= prefix.length; i--) {
-      const c = run.choices[i]!;
-      for (let alt = c.arity - 1; alt > c.taken; alt--) {
-        pending.push([...run.choices.slice(0, i).map((x) => x.taken), alt]);
-      }
-    }
-  }
-  return summarize(request, branches, truncated);
-}
-
-function summarize(request: SimRequest, branches: Branch[], truncated: boolean): Outcome {
-  const statuses = new Set<number>();
-  for (const b of branches) if (b.status !== null) statuses.add(b.status);
-  const first = branches[0]!;
-  const same = <K extends keyof Branch>(key: K): boolean => branches.every((b) => b.status === first.status && b[key] === first[key]);
-  const allUpstream = branches.every((b) => b.producer === 'upstream');
-  return {
-    method: request.method,
-    url: request.uri,
-    status: !truncated && first.status !== null && branches.every((b) => b.status === first.status) ? first.status : null,
-    possibleStatuses: [...statuses].sort((a, b) => a - b),
-    cannotTell: truncated || branches.some((b) => b.cannotTell),
-    producer: same('producer') || allUpstream ? first.producer : null,
-    allow: first.allow,
-    location: first.location,
-    upstream: first.upstream,
-    trace: first.trace,
-    branches,
-  };
+    return { branch: run.execute(), choices: run.choices };
+  });
 }
 
 /** A request's state, as ngx_http_request_t keeps it. */

@@ -1,0 +1,55 @@
+// Following every way a simulated request can go. A run makes choices (does
+// this file exist, does this condition hold); each run replays a prefix of
+// choices and takes the first alternative after it, so every combination is
+// visited once. Shared by the nginx and Apache simulators.
+import type { Branch, Outcome, SimRequest } from './outcome.js';
+
+export interface Choice {
+  arity: number;
+  taken: number;
+}
+
+/** Runs `run(prefix)` until every choice's alternatives are followed, or `max` branches; then sums up. */
+export function exploreBranches(request: SimRequest, max: number, run: (prefix: number[]) => { branch: Branch; choices: readonly Choice[] }): Outcome {
+  const branches: Branch[] = [];
+  const pending: number[][] = [[]];
+  let truncated = false;
+  while (pending.length > 0) {
+    if (branches.length >= max) {
+      truncated = true;
+      break;
+    }
+    const prefix = pending.pop()!;
+    const { branch, choices } = run(prefix);
+    branches.push(branch);
+    // Every choice this run made beyond its prefix has alternatives still to follow.
+    for (let i = choices.length - 1; i >= prefix.length; i--) {
+      const c = choices[i]!;
+      for (let alt = c.arity - 1; alt > c.taken; alt--) {
+        pending.push([...choices.slice(0, i).map((x) => x.taken), alt]);
+      }
+    }
+  }
+  return summarize(request, branches, truncated);
+}
+
+function summarize(request: SimRequest, branches: Branch[], truncated: boolean): Outcome {
+  const statuses = new Set<number>();
+  for (const b of branches) if (b.status !== null) statuses.add(b.status);
+  const first = branches[0]!;
+  const same = <K extends keyof Branch>(key: K): boolean => branches.every((b) => b.status === first.status && b[key] === first[key]);
+  const allUpstream = branches.every((b) => b.producer === 'upstream');
+  return {
+    method: request.method,
+    url: request.uri,
+    status: !truncated && first.status !== null && branches.every((b) => b.status === first.status) ? first.status : null,
+    possibleStatuses: [...statuses].sort((a, b) => a - b),
+    cannotTell: truncated || branches.some((b) => b.cannotTell),
+    producer: same('producer') || allUpstream ? first.producer : null,
+    allow: first.allow,
+    location: first.location,
+    upstream: first.upstream,
+    trace: first.trace,
+    branches,
+  };
+}
