@@ -53,7 +53,16 @@ export type Producer =
   | 'dav' // dav_methods
   | 'handler' // empty_gif, stub_status, memcached_pass, flv, mp4
   | 'upstream' // proxy_pass & co.: the backend answers
-  | 'error-page'; // error_page pointing at a URL: a redirect
+  | 'error-page' // error_page pointing at a URL (nginx), ErrorDocument with a full URL (Apache): a redirect
+  // Apache only:
+  | 'htaccess' // a .htaccess Apache cannot read: 500 for everything under it
+  | 'trace' // TRACE, answered before any section is read (TraceEnable)
+  | 'options' // OPTIONS *: 200 without Allow
+  | 'alias-redirect' // mod_alias Redirect / RedirectMatch
+  | 'allowmethods' // mod_allowmethods: 405 with Allow: TRACE
+  | 'authz' // Require / <Limit> / Order-Deny (mod_authz_core, mod_access_compat): 403 or 401
+  | 'dir-slash' // mod_dir's DirectorySlash: 301 to the URL with a slash
+  | 'default-handler'; // core's default handler: static files (GET/HEAD/POST 200), OPTIONS, 404, 405, 501
 
 export interface TraceStep {
   file: string;
@@ -64,7 +73,7 @@ export interface TraceStep {
 }
 
 export interface Upstream {
-  /** The `*_pass` module: proxy, fastcgi, uwsgi, scgi, grpc or memcached. */
+  /** The `*_pass` module: proxy, fastcgi, uwsgi, scgi, grpc or memcached; for Apache also cgi (a CGI program, `Script`) and php. */
   module: string;
   /** The `*_pass` target as written, variables evaluated where known: `http://127.0.0.1:8080/v1/`. */
   url: string;
