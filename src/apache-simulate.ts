@@ -185,8 +185,16 @@ class ApacheRun {
         this.finish(302, 'error-page', { location: target });
       }
       if (target.startsWith('/')) {
-        this.step(doc.node, `the ${status} is sent with the body of ${target}, fetched by an internal GET: the headers of the ${status} (Allow) are lost`);
-        this.finish(status, producer, { allow: null });
+        // The page is fetched by an internal GET; when that fails too, Apache sends its own page and keeps the headers.
+        const page = simulateApache(this.model, { ...this.request, method: 'GET', uri: target });
+        const served = page.branches.every((b) => (b.status !== null && b.status < 400) || b.producer === 'upstream');
+        const failed = page.branches.every((b) => b.status !== null && b.status >= 400);
+        if (served || (!failed && this.unknown(`the internal GET for ${target} succeeds`))) {
+          this.step(doc.node, `the ${status} is sent with the body of ${target}, fetched by an internal GET: the headers of the ${status} (Allow) are lost`);
+          this.finish(status, producer, { allow: null });
+        }
+        this.step(doc.node, `the internal GET for ${target} fails as well: Apache sends its own ${status} page`);
+        this.finish(status, producer, { allow });
       }
       if (target !== 'default') this.step(doc.node, `the ${status} is sent with this text`);
     }
@@ -998,6 +1006,7 @@ class ApacheRun {
     }
     const script = lastOf(st.sections, 'script', (d) => d.node.args[0] === method);
     if (script && (method !== 'GET' || st.hasArgs)) {
+      if (st.pathInfo !== '' && !this.unknown(`Script runs for ${st.filename} with path info ${st.pathInfo}`)) this.defaultHandler();
       this.step(script.node, `Script hands the ${method} to ${script.node.args[1]}`);
       this.finish(null, 'upstream', { upstream: { module: 'cgi', url: script.node.args[1] ?? '', method, path: st.uri, body: true } });
     }
