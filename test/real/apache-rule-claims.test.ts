@@ -21,6 +21,7 @@ import { lint } from '../../src/engine.js';
 import type { Finding } from '../../src/finding.js';
 import type { Host } from '../../src/host.js';
 import type { AnyRule } from '../../src/rule.js';
+import { ECHO_CGI } from '../helpers/apache-agree.js';
 import { apacheDocExample } from '../helpers/fixtures.js';
 import { lintText } from '../helpers/lint.js';
 import { baseConfig, describeApache, startApache, type ApacheFiles, type ApacheRequest, type ApacheResponse, type ApacheSite, type RealApache } from '../helpers/real-apache.js';
@@ -50,8 +51,6 @@ interface Claim {
   requests: Array<ApacheRequest & { expect: ClaimExpect }>;
 }
 
-// Answers 200 whatever the method, naming the method and path it saw.
-const ECHO_CGI = '#!/bin/sh\nprintf "Content-Type: text/plain\\r\\n\\r\\n%s %s\\n" "$REQUEST_METHOD" "$SCRIPT_NAME$PATH_INFO"\n';
 
 const BASE_FILES: ApacheFiles = {
   'htdocs/file.txt': 'hello\n',
