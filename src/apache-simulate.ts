@@ -41,10 +41,25 @@ const REDIRECT_NAMES: Record<string, number> = { permanent: 301, temp: 302, seeo
 const REWRITE_DIRECTIVES = new Set(['rewriteengine', 'rewriterule', 'rewritecond', 'rewriteoptions', 'rewritebase']);
 
 export function simulateApache(model: ApacheModel, request: SimRequest, options: ApacheSimulateOptions = {}): Outcome {
-  return exploreBranches(request, options.maxBranches ?? 64, (prefix) => {
-    const run = new ApacheRun(model, request, prefix);
+  return simulateAfter(model, request, options.maxBranches ?? 64, null);
+}
+
+/** `previous`: the sections of the request an ErrorDocument's internal GET comes from (see sameConfig). */
+function simulateAfter(model: ApacheModel, request: SimRequest, max: number, previous: readonly ApacheSection[] | null): Outcome {
+  return exploreBranches(request, max, (prefix) => {
+    const run = new ApacheRun(model, request, prefix, previous);
     return { branch: run.execute(), choices: run.choices };
   });
+}
+
+/**
+ * Apache skips the access checks of an internal request whose merged config
+ * is the one before it (request.c compares the per-dir config pointers); its
+ * walk cache gives the same one only when the file exists (observed: a
+ * missing index.html is checked again).
+ */
+function sameConfig(before: readonly ApacheSection[], now: readonly ApacheSection[], kind: FileKind): boolean {
+  return kind === 'file' && before.length === now.length && before.every((m, i) => m === now[i]);
 }
 
 /** Ends a branch: thrown through the hooks, caught by the run. */
@@ -117,6 +132,7 @@ class ApacheRun {
     private readonly model: ApacheModel,
     private readonly request: SimRequest,
     private readonly prefix: readonly number[],
+    private readonly previous: readonly ApacheSection[] | null = null,
   ) {
     this.method = request.method;
     this.registered = model.registered.has(request.method);
@@ -186,7 +202,7 @@ class ApacheRun {
       }
       if (target.startsWith('/')) {
         // The page is fetched by an internal GET; when that fails too, Apache sends its own page and keeps the headers.
-        const page = simulateApache(this.model, { ...this.request, method: 'GET', uri: target });
+        const page = simulateAfter(this.model, { ...this.request, method: 'GET', uri: target }, 16, this.state.sections);
         const served = page.branches.every((b) => (b.status !== null && b.status < 400) || b.producer === 'upstream');
         const failed = page.branches.every((b) => b.status !== null && b.status >= 400);
         if (served || (!failed && this.unknown(`the internal GET for ${target} succeeds`))) {
@@ -334,7 +350,7 @@ class ApacheRun {
     else st.sections = this.directoryWalk();
     st.sections.push(...this.locationSections());
     st.sections.push(...this.ifSections(st.sections));
-    this.access();
+    if (!(this.previous && sameConfig(this.previous, st.sections, st.kind))) this.access();
     // Fixups: per-directory mod_rewrite decides first, but its internal redirect waits for the
     // handler phase, so mod_alias and mod_dir may still answer before it.
     const restart = this.dirRewrite();
@@ -872,7 +888,7 @@ class ApacheRun {
       }
       const args = result.args ?? (st.hasArgs ? st.args : '');
       const dav = lastOf(st.sections, 'dav');
-      if (dav && (dav.node.args[0] ?? '').toLowerCase() !== 'off' && DAV_METHODS.has(this.method) && this.unknown(`mod_dav lets ${show(result.rule.node)} redirect the ${this.method}`)) {
+      if (dav && (dav.node.args[0] ?? '').toLowerCase() !== 'off' && !['GET', 'HEAD', 'POST'].includes(this.method) && this.unknown(`mod_dav lets ${show(result.rule.node)} redirect the ${this.method}`)) {
         this.finish(null, 'dav');
       }
       this.step(result.rule.node, `internal redirect to ${path}${args ? `?${args}` : ''} (the ${this.method} and its body go along)`);
@@ -952,12 +968,7 @@ class ApacheRun {
       else sub.sections = this.directoryWalk();
       sub.sections.push(...this.locationSections());
       sub.sections.push(...this.ifSections(sub.sections));
-      // Apache skips the access checks of a sub-request whose merged config is the main request's
-      // (request.c compares the per-dir config pointers); its walk cache gives the same one only
-      // when the index file exists (observed: a missing index.html is checked again).
-      const main = saved.state.sections;
-      const same = main.length === sub.sections.length && main.every((m, i) => m === sub.sections[i]);
-      if (same && sub.kind === 'file') return sub;
+      if (sameConfig(saved.state.sections, sub.sections, sub.kind)) return sub;
       this.access();
       return sub;
     } catch (e) {
