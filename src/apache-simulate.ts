@@ -228,12 +228,35 @@ class ApacheRun {
     const known = this.files.get(path);
     if (known) return known;
     let kind = this.request.files?.(path);
+    // DocumentRoot, Alias targets and <Directory> paths, and the folders above them, are taken to exist.
+    if (kind === undefined && this.configuredDirs().has(path)) kind = 'dir';
     if (kind === undefined) {
       const kinds: FileKind[] = ['file', 'dir', 'missing'];
       kind = kinds[this.choose(3, (t) => `${path} ${['is a file', 'is a directory', 'does not exist'][t]}`, false)]!;
     }
     this.files.set(path, kind);
     return kind;
+  }
+
+  private configured: Set<string> | null = null;
+
+  private configuredDirs(): Set<string> {
+    if (this.configured) return this.configured;
+    const out = new Set<string>(['/']);
+    const add = (path: string | undefined): void => {
+      if (!path || !path.startsWith('/') || /[*?[]/.test(path)) return;
+      const parts = stripSlash(path).split('/').filter(Boolean);
+      for (let i = 1; i <= parts.length; i++) out.add(`/${parts.slice(0, i).join('/')}`);
+    };
+    for (const server of [this.model.main, ...this.model.vhosts]) {
+      for (const d of server.top.directives) {
+        if (d.name === 'documentroot') add(d.node.args[0]);
+        if (d.name === 'alias' || d.name === 'scriptalias') add(d.node.args[1]?.replace(/\/[^/]*\.[^/]*$/, ''));
+      }
+      for (const d of server.directories) if (!d.regex) add(d.match);
+    }
+    this.configured = out;
+    return out;
   }
 
   // ---- the server ----
@@ -287,7 +310,7 @@ class ApacheRun {
 
   private selectServer(host: string): ApacheServer {
     const { model, request } = this;
-    const port = request.port ?? 80;
+    const port = request.port ?? parseTarget(request.uri)?.port ?? 80;
     const address = request.address;
     const fits = (s: ApacheServer, exactIp: boolean): boolean =>
       s.addresses.some((a) => (a.port === null || a.port === port) && (exactIp ? address !== undefined && a.host === address : a.host === '*' || a.host === '_default_' || address === undefined || a.host === address));
@@ -628,7 +651,7 @@ class ApacheRun {
     const file = ht.file!;
     const lenient = (what: string): boolean => override.nonfatal.has(what) || override.nonfatal.has('all');
     const error = (at: Directive | null, why: string): never => {
-      this.step(at, `${file.file}: ${why}: 500 for every request under ${dir}`);
+      this.step(at, `${file.file}: ${why.replace(/\.$/, '')}: 500 for every request under ${dir}`);
       this.finish(500, 'htaccess');
     };
     if (file.errors.length > 0) error(null, file.errors[0]!.message);
@@ -712,11 +735,11 @@ class ApacheRun {
     }
     const result = this.authz(authz.node, 'all', true);
     if (result === 'granted') {
-      if (authz.by) this.step(authz.by, `${method} is granted`);
+      if (authz.by) this.step(authz.by, `the Require lines in force grant ${method}`);
       return;
     }
     if (result === 'denied') {
-      this.step(authz.by, `${method} is denied: 403`);
+      this.step(authz.by, `the Require lines in force refuse ${method}: 403`);
       this.fail(403, 'authz');
     }
     const authType = lastOf(st.sections, 'authtype');
@@ -940,13 +963,17 @@ class ApacheRun {
       }
       // mod_dir looks each name up with a GET sub-request, whether the file exists or not; the
       // sub-request is translated afresh (server-context rewrites included) and may land elsewhere.
+      this.step(index?.node ?? null, `mod_dir looks for the index ${name} with a GET sub-request`);
       const sub = this.indexSubrequest(`${st.uri}${name}`);
       if (typeof sub === 'number') {
         this.step(index?.node ?? null, `the GET sub-request for the index ${name} gets ${sub}`);
         if (sub !== 404) failed = sub;
         continue;
       }
-      if (sub.proxy === null && sub.kind !== 'file') continue;
+      if (sub.proxy === null && sub.kind !== 'file') {
+        this.step(index?.node ?? null, `there is no ${name}`);
+        continue;
+      }
       this.step(index?.node ?? null, `${st.uri} is served by its index ${name}${sub.filename !== `${stripSlash(st.filename!)}/${name}` ? ` (${sub.proxy ? sub.proxy.url : sub.filename})` : ''}`);
       this.state = { ...sub, args: st.args, hasArgs: st.hasArgs, redirects: st.redirects, redirected: st.redirected, rewriteEnded: st.rewriteEnded };
       return;

@@ -13,12 +13,16 @@ import type { Finding } from './finding.js';
 import { ALIASES, FORMATS, formatterFor } from './formatters/index.js';
 import type { FormatContext } from './formatters/types.js';
 import { nodeHost } from './host.js';
-import type { Dialect, ParseResult } from './model.js';
+import type { Dialect, ParsedFile, ParseResult } from './model.js';
 import { buildModel } from './nginx-model.js';
-import type { FileOracle, SimRequest } from './outcome.js';
-import { parseApache } from './apache-parse.js';
-import { parseNginx } from './parse.js';
-import { buildRoutes, formatRoutes, formatRoutesJson } from './routes.js';
+import { normalizePath, parseTarget } from './nginx-vars.js';
+import type { FileOracle, Outcome, SimRequest } from './outcome.js';
+import { buildApacheModel, type ApacheModel } from './apache-model.js';
+import { isHtaccessName, parseApache, parseApacheText } from './apache-parse.js';
+import { apacheAssumedFiles, buildApacheRoutes } from './apache-routes.js';
+import { simulateApache } from './apache-simulate.js';
+import { joinPath, parseNginx } from './parse.js';
+import { buildRoutes, formatRoutes, formatRoutesJson, type ServerRoutes } from './routes.js';
 import { lintFiles } from './run.js';
 import { simulate, type SimulateOptions } from './simulate.js';
 import { rules } from '../rules/index.js';
@@ -65,24 +69,37 @@ config files found, invalid config file).`;
 
 const EXPLAIN_USAGE = `Usage: verblint explain CONFIG METHOD URL [options]
 
-Simulates how nginx answers one request and shows why, step by step:
+Simulates how nginx or Apache answers one request and shows why, step by step:
   verblint explain nginx.conf POST http://api.example.com/api/users
+  verblint explain /etc/apache2/apache2.conf PUT http://www.example.com/
 
-URL is an absolute URL (its host is the Host header, its port the port the
-client connects to) or a path such as /api/users?x=1. METHOD is sent as
-written: nginx answers "get" with 400.
+CONFIG is read as nginx or Apache as linting would read it (its name, its
+folder, its content), or as --dialect says. URL is an absolute URL (its host
+is the Host header, its port the port the client connects to) or a path such
+as /api/users?x=1. METHOD is sent as written: nginx answers "get" with 400,
+Apache with 501.
+
+For Apache, the .htaccess file (AccessFileName) of a directory a request
+passes through is read from this machine (under --sysroot) when it exists
+there and AllowOverride lets Apache open it.
 
 Options:
   -f, --format NAME        text (default) or json
       --assume-files MODE  exist: every path root/alias/try_files/index asks
                            about is a regular file; missing: nothing exists;
-                           unknown: follow every possibility.
+                           unknown: follow every possibility. For Apache, exist
+                           and missing speak of the file the URL maps to: the
+                           directories above it, and those the config names
+                           (DocumentRoot, Alias, <Directory>), exist.
                            Default: look on disk (a path whose directory is not
                            on this machine stays unknown)
       --header 'Name: value'  a request header (repeatable); Host sets the Host,
                            Content-Length the body size
-      --client ADDR        the client's address, for allow and deny
+      --client ADDR        the client's address, for allow and deny (Apache:
+                           Require ip, Allow from)
+      --dialect NAME       read CONFIG as nginx or apache
       --prefix DIR         nginx's prefix (nginx -p): relative includes, root and alias
+      --server-root DIR    Apache's ServerRoot: relative Include paths
       --sysroot DIR        look absolute include paths and files up under DIR
       --color, --no-color  force colour on or off (default: on for a terminal)
 
@@ -97,17 +114,28 @@ sample URI (its prefix, its exact URI, or a string its regex matches); a
 location no sample reaches says so. Named locations (@name) are listed
 without cells: only try_files, error_page and the like reach them.
 
-Cells: the status nginx sends; "→ proxy" (or fastcgi, uwsgi, ...) when a
-backend answers; "404|405" when it depends on files or conditions; "close"
-when return 444 closes the connection; "?" when verblint cannot tell.
+For Apache, one table for the main server and one per <VirtualHost>, a row
+for each URL path the config names: DocumentRoot (/), <Location> and
+<LocationMatch>, Alias and ScriptAlias, ProxyPass, Redirect, and each
+<Directory> under DocumentRoot or an Alias target, at its URL. CONFIG is read
+as explain reads it, .htaccess files included.
+
+Cells: the status nginx (or Apache) sends; "→ proxy" (or fastcgi, uwsgi,
+php, cgi, ...) when a backend answers; "404|405" when it depends on files or
+conditions; "close" when return 444 closes the connection; "?" when verblint
+cannot tell.
 
 Options:
   -f, --format NAME        text (default) or json
       --assume-files MODE  exist, missing or unknown (default: unknown, so a
                            static location lists every status a file, a
-                           directory or nothing at the path would give)
+                           directory or nothing at the path would give); for
+                           Apache as explain reads it
+      --dialect NAME       read CONFIG as nginx or apache
       --prefix DIR         nginx's prefix (nginx -p)
-      --sysroot DIR        look absolute include paths up under DIR
+      --server-root DIR    Apache's ServerRoot: relative Include paths
+      --sysroot DIR        look absolute include paths (and Apache's .htaccess
+                           files) up under DIR
       --color, --no-color  force colour on or off (default: on for a terminal)
 
 Exit codes: 0 the table was computed, 2 a bad flag, an unreadable config or a
@@ -237,14 +265,82 @@ function statKind(path: string): StatKind {
   }
 }
 
-/** Parses CONFIG for the simulator; syntax and read errors end the run with exit 2. */
-function loadNginx(file: string | undefined, values: Values): ParseResult {
-  if (file === undefined) throw new UsageError('name the nginx config file');
-  const result = parseNginx(file, {
-    comments: false,
-    ...(values.prefix !== undefined && { prefix: values.prefix }),
-    ...(values.sysroot !== undefined && { sysroot: values.sysroot }),
-  });
+/** A config read for the simulator: one request, or the routes table. */
+interface SimConfig {
+  dialect: Dialect;
+  run: (request: SimRequest) => Outcome;
+  /** --assume-files for a request to a path (decoded). */
+  assumed: (mode: AssumeFiles, path: string) => FileOracle;
+  routes: (mode: AssumeFiles) => ServerRoutes[];
+}
+
+/** Reads CONFIG in the dialect linting would give it (or --dialect's), ready to simulate requests. */
+function loadForSim(file: string, values: Values): SimConfig {
+  const dialect = dialectFlag(values) ?? discover([file], { cwd: process.cwd() }).files[0]?.dialect ?? 'nginx';
+  if (dialect === 'nginx') {
+    if (values['server-root'] !== undefined) throw new UsageError(`--server-root is for Apache configs, and ${file} is read as nginx (see --dialect)`);
+    const model = buildModel(loadNginx(file, values));
+    const run = (request: SimRequest): Outcome => simulate(model, request, simOptions(values));
+    return { dialect, run, assumed: (mode) => assumedFiles(mode), routes: (mode) => buildRoutes(model, run, { files: assumedFiles(mode) }) };
+  }
+  if (values.prefix !== undefined) throw new UsageError(`--prefix is for nginx configs, and ${file} is read as Apache (its ServerRoot is --server-root)`);
+  if (isHtaccessName(file)) throw new UsageError(`${file} is a .htaccess file: name the server config (apache2.conf, httpd.conf, a site) instead; the .htaccess files on this machine are read from there`);
+  const model = loadApache(file, values);
+  const run = (request: SimRequest): Outcome => simulateApache(model, request);
+  const assumed = (mode: AssumeFiles, path: string): FileOracle => apacheAssumedFiles(model, mode, path);
+  return { dialect, run, assumed, routes: (mode) => buildApacheRoutes(model, run, { files: (path) => assumed(mode, path) }) };
+}
+
+/** Parses an Apache CONFIG and builds its model, with the .htaccess files found on this machine. */
+function loadApache(file: string, values: Values): ApacheModel {
+  const tree = checked(
+    file,
+    parseApache(file, {
+      comments: false,
+      ...(values['server-root'] !== undefined && { serverRoot: values['server-root'] }),
+      ...(values.sysroot !== undefined && { sysroot: values.sysroot }),
+    }),
+  );
+  // The model asks for a directory's .htaccess only after it is built, so AccessFileName is known by then.
+  const model: ApacheModel = buildApacheModel(tree, { htaccess: (dir) => readHtaccess(dir, model.accessFileName, values.sysroot) });
+  return model;
+}
+
+/**
+ * The .htaccess of an absolute directory, parsed; null when there is none. A file
+ * that is there but cannot be read comes back with its error: Apache answers
+ * 500 for everything under it.
+ */
+function readHtaccess(dir: string, name: string, sysroot: string | undefined): ParsedFile | null {
+  const file = `${dir.replace(/\/+$/, '')}/${name}`;
+  const path = sysroot !== undefined ? joinPath(sysroot, file.replace(/^\/+/, '')) : file;
+  let text: string;
+  try {
+    text = nodeHost.readFile(path);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ENOTDIR') return null;
+    const error = { kind: 'read' as const, file, line: 1, column: 1, message: `pcfg_openfile: unable to check htaccess file, ensure it is readable and that '${dir.replace(/\/+$/, '')}/' is executable (${code ?? 'EIO'})` };
+    return { file, path, status: 'failed', errors: [error], parsed: [], lines: 0 };
+  }
+  const result = parseApacheText(text, file, { htaccess: true });
+  return { file, path, status: result.errors.length > 0 ? 'failed' : 'ok', errors: result.errors, parsed: result.parsed, lines: result.lines };
+}
+
+/** Parses an nginx CONFIG for the simulator. */
+function loadNginx(file: string, values: Values): ParseResult {
+  return checked(
+    file,
+    parseNginx(file, {
+      comments: false,
+      ...(values.prefix !== undefined && { prefix: values.prefix }),
+      ...(values.sysroot !== undefined && { sysroot: values.sysroot }),
+    }),
+  );
+}
+
+/** Prints a parse's warnings and errors; read and syntax errors end the run with exit 2. */
+function checked(file: string, result: ParseResult): ParseResult {
   const cwd = process.cwd();
   for (const w of result.warnings) process.stderr.write(`${shownPath(w.file, cwd)}:${w.line}:${w.column}: warning: ${w.message}\n`);
   const unreadable = result.config[0]!.errors.find((e) => e.kind === 'read');
@@ -262,6 +358,12 @@ function simOptions(values: Values): SimulateOptions {
   return values.prefix !== undefined ? { prefix: values.prefix } : {};
 }
 
+/** The decoded path of a request target, `/` when it has none the simulator can read. */
+function requestPath(url: string): string {
+  const target = parseTarget(url);
+  return (target && normalizePath(target.rawPath)) ?? '/';
+}
+
 function runExplain(args: string[], values: Values): number {
   const format = simFormat(values);
   const mode = assumeFiles(values);
@@ -275,7 +377,8 @@ function runExplain(args: string[], values: Values): number {
   }
   const length = headers['content-length'];
   if (length !== undefined && !/^\d+$/.test(length)) throw new UsageError(`Content-Length must be a whole number, not "${length}"`);
-  const files: FileOracle = mode === undefined ? diskFiles(statKind, values.sysroot) : assumedFiles(mode);
+  const sim = loadForSim(config, values);
+  const files: FileOracle = mode === undefined ? diskFiles(statKind, values.sysroot) : sim.assumed(mode, requestPath(url));
   const request: SimRequest = {
     method,
     uri: url,
@@ -285,10 +388,9 @@ function runExplain(args: string[], values: Values): number {
     ...(values.client !== undefined && { client: values.client }),
     ...(length !== undefined && { bodyLength: Number(length) }),
   };
-  const model = buildModel(loadNginx(config, values));
-  const outcome = simulate(model, request, simOptions(values));
+  const outcome = sim.run(request);
   const cwd = process.cwd();
-  process.stdout.write(format === 'json' ? formatExplainJson(outcome, { cwd }) : formatExplain(outcome, { cwd, color: useColor(values) }));
+  process.stdout.write(format === 'json' ? formatExplainJson(outcome, { cwd }) : formatExplain(outcome, { cwd, color: useColor(values), dialect: sim.dialect }));
   return 0;
 }
 
@@ -296,11 +398,10 @@ function runRoutes(args: string[], values: Values): number {
   const format = simFormat(values);
   const mode = assumeFiles(values) ?? 'unknown';
   if (args.length !== 1) throw new UsageError('routes takes one CONFIG, e.g. verblint routes nginx.conf');
-  const model = buildModel(loadNginx(args[0], values));
-  const options = simOptions(values);
-  const servers = buildRoutes(model, (request) => simulate(model, request, options), { files: assumedFiles(mode) });
+  const sim = loadForSim(args[0]!, values);
+  const servers = sim.routes(mode);
   const cwd = process.cwd();
-  process.stdout.write(format === 'json' ? formatRoutesJson(servers, { cwd }) : formatRoutes(servers, { cwd, color: useColor(values) }));
+  process.stdout.write(format === 'json' ? formatRoutesJson(servers, { cwd }) : formatRoutes(servers, { cwd, color: useColor(values), dialect: sim.dialect }));
   return 0;
 }
 

@@ -2,19 +2,25 @@
 // for scripts. Pure functions from an Outcome to a string.
 import { isAbsolute, relative, resolve } from 'node:path';
 import pc from 'picocolors';
+import type { Dialect } from './model.js';
 import type { Branch, Outcome, TraceStep, Upstream } from './outcome.js';
 
 export interface ExplainOptions {
   color: boolean;
   /** Trace paths are shown relative to this directory. */
   cwd: string;
+  /** Which server the steps without a directive are told of, as `(nginx)` or `(apache)`; nginx by default. */
+  dialect?: Dialect;
 }
 
-/** A config path as verblint shows it: relative to cwd, forward slashes. */
+/** A config path as verblint shows it: relative to cwd when inside it, else absolute; forward slashes. */
 export function shownPath(file: string, cwd: string): string {
   if (file === '') return '';
-  const path = relative(cwd, isAbsolute(file) ? file : resolve(cwd, file));
-  return path.replaceAll('\\', '/') || '.';
+  const absolute = isAbsolute(file) ? file : resolve(cwd, file);
+  const path = relative(cwd, absolute);
+  // `../../etc/apache2/...` says less than the path the config names.
+  const outside = path === '..' || path.startsWith('../') || path.startsWith('..\\') || isAbsolute(path);
+  return (outside ? absolute : path).replaceAll('\\', '/') || '.';
 }
 
 type Colors = ReturnType<typeof pc.createColors>;
@@ -81,9 +87,16 @@ function orList(items: readonly string[]): string {
   return items.length <= 1 ? (items[0] ?? '') : `${items.slice(0, -1).join(', ')} or ${items[items.length - 1]}`;
 }
 
-function stepLine(n: number, s: TraceStep, c: Colors, cwd: string, width: number): string {
+/** How steps are printed: colours, where paths are relative to, the server a step without a directive belongs to. */
+interface StepStyle {
+  c: Colors;
+  cwd: string;
+  server: Dialect;
+}
+
+function stepLine(n: number, s: TraceStep, { c, cwd, server }: StepStyle, width: number): string {
   const num = `${String(n).padStart(width)}.`;
-  if (s.file === '') return `  ${num} ${c.dim('(nginx)')}  ${s.note}`;
+  if (s.file === '') return `  ${num} ${c.dim(`(${server})`)}  ${s.note}`;
   return `  ${num} ${c.dim(`${shownPath(s.file, cwd)}:${s.line}`)}  ${c.cyan(s.directive)}  ${s.note}`;
 }
 
@@ -95,7 +108,8 @@ function sameStep(a: TraceStep, b: TraceStep): boolean {
  * Numbered steps from `from` on; a block of up to 4 steps that repeats three
  * times or more (an internal redirection cycle) is shown once.
  */
-function stepLines(trace: readonly TraceStep[], from: number, c: Colors, cwd: string, width: number): string[] {
+function stepLines(trace: readonly TraceStep[], from: number, style: StepStyle, width: number): string[] {
+  const c = style.c;
   const out: string[] = [];
   let i = from;
   while (i < trace.length) {
@@ -104,14 +118,14 @@ function stepLines(trace: readonly TraceStep[], from: number, c: Colors, cwd: st
       let reps = 1;
       while (i + (reps + 1) * k <= trace.length && trace.slice(i + reps * k, i + (reps + 1) * k).every((s, j) => sameStep(s, trace[i + j]!))) reps++;
       if (reps < 3) continue;
-      for (let j = 0; j < k; j++) out.push(stepLine(i + j + 1, trace[i + j]!, c, cwd, width));
+      for (let j = 0; j < k; j++) out.push(stepLine(i + j + 1, trace[i + j]!, style, width));
       const last = i + reps * k;
       out.push(`  ${' '.repeat(width + 1)} ${c.dim(`steps ${i + k + 1}-${last}: the same ${k === 1 ? 'step' : `${k} steps`} ${reps - 1} more times`)}`);
       i = last;
       folded = true;
     }
     if (folded) continue;
-    out.push(stepLine(i + 1, trace[i]!, c, cwd, width));
+    out.push(stepLine(i + 1, trace[i]!, style, width));
     i++;
   }
   return out;
@@ -131,6 +145,7 @@ function colorAnswer(text: string, b: Pick<Branch, 'status' | 'producer'>, c: Co
 /** The text report: the answer, its headers, then the trace as numbered steps, branch by branch. */
 export function formatExplain(outcome: Outcome, options: ExplainOptions): string {
   const c = pc.createColors(options.color);
+  const style: StepStyle = { c, cwd: options.cwd, server: options.dialect ?? 'nginx' };
   const { branches } = outcome;
   const lines: string[] = [];
   const first = branches[0];
@@ -153,7 +168,7 @@ export function formatExplain(outcome: Outcome, options: ExplainOptions): string
   const width = String(Math.max(0, ...traces.map((t) => t.length))).length;
 
   lines.push('');
-  lines.push(...stepLines(traces[0]?.slice(0, common) ?? [], 0, c, options.cwd, width));
+  lines.push(...stepLines(traces[0]?.slice(0, common) ?? [], 0, style, width));
   if (!single) {
     const groups = new Map<string, Branch[]>();
     for (const b of branches) {
@@ -168,7 +183,7 @@ export function formatExplain(outcome: Outcome, options: ExplainOptions): string
       lines.push(`  \u2192 ${colorAnswer(branchAnswer(b), b, c)}`);
       if (b.allow !== null) lines.push(`  Allow: ${b.allow}`);
       if (b.location !== null) lines.push(`  Location: ${b.location}`);
-      lines.push(...stepLines(b.trace, common, c, options.cwd, width));
+      lines.push(...stepLines(b.trace, common, style, width));
     }
   }
   return `${lines.join('\n')}\n`;

@@ -3,6 +3,7 @@
 // and a simulate function; the formatters are pure.
 import pc from 'picocolors';
 import { jsonUpstream, shownPath } from './explain.js';
+import type { Dialect } from './model.js';
 import { allLocations, type NginxLocation, type NginxModel, type NginxServer } from './nginx-model.js';
 import type { Outcome, SimRequest, Upstream } from './outcome.js';
 
@@ -34,6 +35,8 @@ export interface Route {
 }
 
 export interface ServerRoutes {
+  /** How the table is headed when not `server NAMES  listen ...` (Apache: `<VirtualHost *:80> www.example.com`, `main server`). */
+  title?: string;
   names: string[];
   listen: string[];
   file: string;
@@ -331,7 +334,7 @@ export function cellText(outcome: Outcome): string {
   return parts.length > 0 ? parts.join('|') : '?';
 }
 
-function cellOf(outcome: Outcome): Cell {
+export function cellOf(outcome: Outcome): Cell {
   return {
     status: outcome.status,
     possibleStatuses: outcome.possibleStatuses,
@@ -424,6 +427,8 @@ export function buildRoutes(model: NginxModel, simulate: Simulate, request: Pick
 export interface RoutesFormatOptions {
   color: boolean;
   cwd: string;
+  /** Whose words the table uses; nginx by default. */
+  dialect?: Dialect;
 }
 
 type Colors = ReturnType<typeof pc.createColors>;
@@ -452,13 +457,15 @@ function paintCell(text: string, c: Colors): string {
 /** The table: one block per server, one row per location, one column per method. */
 export function formatRoutes(servers: readonly ServerRoutes[], options: RoutesFormatOptions): string {
   const c = pc.createColors(options.color);
+  const apache = options.dialect === 'apache';
   const out: string[] = [];
   for (const s of servers) {
     const names = s.names.length > 0 ? s.names.join(' ') : '(no server_name)';
-    const via = s.host === null ? 'no Host reaches it' : `Host ${s.host}, port ${s.port}`;
-    out.push(`${c.bold(`server ${names}`)}  listen ${s.listen.join(' ')}  ${c.dim(`${shownPath(s.file, options.cwd)}:${s.line}`)}  (${via})`);
+    const via = s.host === null ? (apache ? 'no request reaches it' : 'no Host reaches it') : `Host ${s.host}, port ${s.port}`;
+    const title = s.title !== undefined ? c.bold(s.title) : `${c.bold(`server ${names}`)}  listen ${s.listen.join(' ')}`;
+    out.push(`${title}  ${c.dim(`${shownPath(s.file, options.cwd)}:${s.line}`)}  (${via})`);
     if (s.routes.length === 0) {
-      out.push('  (no locations)', '');
+      out.push(apache ? '  (no routes)' : '  (no locations)', '');
       continue;
     }
     const rows = s.routes.map((r) => ({
@@ -468,7 +475,7 @@ export function formatRoutes(servers: readonly ServerRoutes[], options: RoutesFo
       cells: ROUTE_METHODS.map((m) => r.cells[m]?.text ?? ''),
       note: r.uri === null ? `(${r.note ?? 'no sample URI'})` : null,
     }));
-    const header = { location: 'location', where: 'line', uri: 'uri', cells: [...ROUTE_METHODS] as string[] };
+    const header = { location: apache ? 'route' : 'location', where: 'line', uri: 'uri', cells: [...ROUTE_METHODS] as string[] };
     const w = {
       location: Math.max(header.location.length, ...rows.map((r) => r.location.length)),
       where: Math.max(header.where.length, ...rows.map((r) => r.where.length)),
@@ -486,7 +493,13 @@ export function formatRoutes(servers: readonly ServerRoutes[], options: RoutesFo
     }
     out.push('');
   }
-  out.push(c.dim('Cells: the status nginx sends; "\u2192 proxy": the backend answers; "a|b": either, depending on files or conditions; "close": return 444 closes the connection; "?": verblint cannot tell.'));
+  out.push(
+    c.dim(
+      apache
+        ? 'Cells: the status Apache sends; "\u2192 proxy" (or php, cgi): a backend or a program answers; "a|b": either, depending on files or conditions; "?": verblint cannot tell.'
+        : 'Cells: the status nginx sends; "\u2192 proxy": the backend answers; "a|b": either, depending on files or conditions; "close": return 444 closes the connection; "?": verblint cannot tell.',
+    ),
+  );
   return `${out.join('\n')}\n`;
 }
 
@@ -494,6 +507,7 @@ export function formatRoutes(servers: readonly ServerRoutes[], options: RoutesFo
 export function formatRoutesJson(servers: readonly ServerRoutes[], options: Pick<RoutesFormatOptions, 'cwd'>): string {
   const data = {
     servers: servers.map((s) => ({
+      ...(s.title !== undefined && { title: s.title }),
       names: s.names,
       listen: s.listen,
       file: shownPath(s.file, options.cwd),

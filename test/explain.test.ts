@@ -15,6 +15,8 @@ const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const CLI = join(ROOT, 'dist/src/cli.js');
 const F = 'test/fixtures/explain';
 const GOLDEN = join(ROOT, F, 'golden');
+const SITE = `${F}/site.apache.conf`;
+const SYSROOT = ['--sysroot', `${F}/apache-sysroot`];
 
 function verblint(args: string[]) {
   const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !['NO_COLOR', 'FORCE_COLOR', 'CI'].includes(k)));
@@ -51,6 +53,22 @@ const EXPLAIN: Record<string, string[]> = {
   'auto-redirect.exact': [`${F}/auto-redirect.nginx.conf`, 'POST', 'http://example.com:8080/app'],
   'override.get': [`${F}/override.nginx.conf`, 'GET', 'http://example.com/api/users'],
   'override.header': [`${F}/override.nginx.conf`, 'POST', 'http://example.com/api/users', '--header', 'X-HTTP-Method-Override: DELETE'],
+  // Apache: read as Apache by its name; its files (and .htaccess files) under apache-sysroot/,
+  // so that no answer depends on what this machine has under /srv.
+  'site-apache.post-front-controller': [...SYSROOT, SITE, 'POST', 'http://www.example.com/dashboard'],
+  'site-apache.put-api': [...SYSROOT, SITE, 'PUT', 'http://www.example.com/api/users'],
+  'site-apache.post-api.json': [...SYSROOT, SITE, 'POST', 'http://www.example.com/api/users', '-f', 'json'],
+  'site-apache.host-header': [...SYSROOT, SITE, 'DELETE', '/api/users', '--header', 'Host: example.com'],
+  'site-apache.client-inside': [...SYSROOT, '--client', '10.1.2.3', SITE, 'DELETE', 'http://www.example.com/v2/internal/jobs'],
+  'site-apache.client-outside': [...SYSROOT, '--client', '192.0.2.1', SITE, 'DELETE', 'http://www.example.com/v2/internal/jobs'],
+  'site-apache.htaccess': [...SYSROOT, SITE, 'GET', 'http://www.example.com/private/report'],
+  'site-apache.htaccess-broken': [...SYSROOT, SITE, 'GET', 'http://www.example.com/broken/'],
+  'site-apache.put-static': [...SYSROOT, SITE, 'PUT', 'http://www.example.com/static/site.css'],
+  'site-apache.put.exist': ['--assume-files', 'exist', SITE, 'PUT', 'http://www.example.com/dashboard'],
+  'site-apache.post.missing': ['--assume-files', 'missing', SITE, 'POST', 'http://www.example.com/dashboard'],
+  'site-apache.post-redirect': [...SYSROOT, SITE, 'POST', 'http://www.example.com/old/page?x=1'],
+  'site-apache.trace': [...SYSROOT, SITE, 'TRACE', 'http://www.example.com/'],
+  'site-apache.lower-case': [...SYSROOT, SITE, 'get', 'http://www.example.com/'],
 };
 
 const ROUTES: Record<string, string[]> = {
@@ -60,6 +78,10 @@ const ROUTES: Record<string, string[]> = {
   'routes.spa.exist': ['--assume-files', 'exist', `${F}/spa.nginx.conf`],
   'routes.regex-shadow': [`${F}/regex-shadow.nginx.conf`],
   'routes.override': [`${F}/override.nginx.conf`],
+  'routes.site-apache': [SITE],
+  'routes.site-apache.json': [SITE, '-f', 'json'],
+  'routes.site-apache.exist': ['--assume-files', 'exist', SITE],
+  'routes.vhosts-apache': [`${F}/vhosts.apache.conf`],
 };
 
 describe('verblint explain (golden)', () => {
@@ -93,6 +115,40 @@ describe('verblint routes (golden)', () => {
   });
 });
 
+describe('explain and routes: the dialect', () => {
+  it('reads an nginx config as nginx: a step without a directive is nginx\'s', () => {
+    const run = verblint(['explain', '--no-color', `${F}/api-proxy.nginx.conf`, 'TRACE', 'http://api.example.com/api/users']);
+    expect(run.status).toBe(0);
+    expect(run.stdout.split('\n')[0]).toBe('TRACE http://api.example.com/api/users \u2192 405 (trace-connect)');
+    expect(run.stdout).toContain('  2. (nginx)  TRACE is refused with 405');
+    expect(run.stdout).not.toContain('(apache)');
+  });
+
+  it('reads an Apache config as Apache: TRACE reaches the sections, and <LimitExcept GET POST> refuses it', () => {
+    const run = verblint(['explain', '--no-color', ...SYSROOT, SITE, 'TRACE', 'http://www.example.com/api/users']);
+    expect(run.status).toBe(0);
+    expect(run.stdout.split('\n')[0]).toBe('TRACE http://www.example.com/api/users \u2192 403 (authz)');
+    expect(run.stdout).not.toContain('(nginx)');
+  });
+
+  it('--dialect nginx reads the Apache config as nginx, which it is not', () => {
+    const run = verblint(['explain', '--dialect', 'nginx', SITE, 'GET', '/']);
+    expect(run.status).toBe(2);
+    expect(run.stdout).toBe('');
+    expect(run.stderr).toMatch(/^test\/fixtures\/explain\/site\.apache\.conf:\d+:\d+: error: /m);
+  });
+
+  it('reads a .htaccess only where the URL leads on this machine', () => {
+    const read = verblint(['explain', '--no-color', ...SYSROOT, SITE, 'GET', 'http://www.example.com/private/report']);
+    expect(read.stdout).toContain('/srv/www/private/.htaccess is read (AllowOverride AuthConfig)');
+    // Without the sysroot, /srv/www/private/.htaccess is not on this machine.
+    const unread = verblint(['explain', '--no-color', '--assume-files', 'exist', SITE, 'GET', 'http://www.example.com/private/report']);
+    expect(unread.status).toBe(0);
+    expect(unread.stdout.split('\n')[0]).toBe('GET http://www.example.com/private/report \u2192 200 (default-handler)');
+    expect(unread.stdout).not.toContain('.htaccess');
+  });
+});
+
 describe('explain and routes: exit 2', () => {
   it.each([
     ['no URL', ['explain', `${F}/api-proxy.nginx.conf`, 'GET'], /explain takes CONFIG METHOD URL/],
@@ -101,6 +157,9 @@ describe('explain and routes: exit 2', () => {
     ['a bad --header', ['explain', '--header', 'nocolon', `${F}/api-proxy.nginx.conf`, 'GET', '/'], /--header takes 'Name: value'/],
     ['a missing config', ['explain', `${F}/absent.conf`, 'GET', '/'], /cannot read test\/fixtures\/explain\/absent.conf/],
     ['two configs for routes', ['routes', `${F}/api-proxy.nginx.conf`, `${F}/spa.nginx.conf`], /routes takes one CONFIG/],
+    ['--prefix on an Apache config', ['explain', '--prefix', F, SITE, 'GET', '/'], /--prefix is for nginx configs, and test\/fixtures\/explain\/site\.apache\.conf is read as Apache/],
+    ['--server-root on an nginx config', ['routes', '--server-root', F, `${F}/api-proxy.nginx.conf`], /--server-root is for Apache configs/],
+    ['a .htaccess for CONFIG', ['explain', `${F}/apache-sysroot/srv/www/private/.htaccess`, 'GET', '/'], /private\/\.htaccess is a \.htaccess file: name the server config/],
   ])('for %s', (_name, args, message) => {
     const run = verblint(args);
     expect(run.status).toBe(2);
@@ -217,6 +276,18 @@ describe('formatExplain', () => {
   it('shows a step nginx takes without a directive as (nginx)', () => {
     const o = outcome([branch({ status: 405, producer: 'trace-connect', trace: [{ file: '', line: 0, directive: '', note: 'TRACE is refused' }] })]);
     expect(formatExplain(o, opts)).toContain('  1. (nginx)  TRACE is refused\n');
+  });
+
+  it('shows a step Apache takes without a directive as (apache) when told the dialect', () => {
+    const o = outcome([branch({ status: 200, producer: 'trace', trace: [{ file: '', line: 0, directive: '', note: 'TRACE is answered by the core' }] })]);
+    expect(formatExplain(o, { ...opts, dialect: 'apache' })).toContain('  1. (apache)  TRACE is answered by the core\n');
+    expect(formatExplain(o, { ...opts, dialect: 'nginx' })).toContain('  1. (nginx)  TRACE is answered by the core\n');
+  });
+
+  it('shows a path outside cwd as it is, not climbing out with ../', () => {
+    const o = outcome([branch({ status: 403, producer: 'authz', trace: [{ file: '/srv/www/.htaccess', line: 2, directive: 'Require all denied', note: 'denied' }] })]);
+    expect(formatExplain(o, { ...opts, cwd: '/work/site' })).toContain('  1. /srv/www/.htaccess:2  Require all denied  denied\n');
+    expect(formatExplain(o, { ...opts, cwd: '/srv' })).toContain('  1. www/.htaccess:2  Require all denied  denied\n');
   });
 
   it('shows an internal redirection cycle once', () => {

@@ -1,8 +1,12 @@
 // The pieces of `verblint routes`: sample URIs from location regexes, cell
-// text, the table formatter on hand-built data, and the data builder on a
-// fixture with the real simulator.
+// text, the table formatter on hand-built data, and the data builders (nginx
+// and Apache) on fixtures with the real simulators.
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { buildApacheModel } from '../src/apache-model.js';
+import { parseApache } from '../src/apache-parse.js';
+import { apacheAssumedFiles, buildApacheRoutes } from '../src/apache-routes.js';
+import { simulateApache } from '../src/apache-simulate.js';
 import { assumedFiles, diskFiles, type StatKind } from '../src/files.js';
 import { buildModel } from '../src/nginx-model.js';
 import type { Branch, Outcome } from '../src/outcome.js';
@@ -161,6 +165,124 @@ describe('buildRoutes', () => {
     expect(byName['location /admin/']!.uri).toBeNull();
     expect(byName['location ~ \\.(zip|tar\\.gz)$']!.uri).toBe('/files/x.zip');
     expect(byName['location ~ ^/admin']!.cells.POST!.status).toBe(403);
+  });
+});
+
+describe('formatRoutes for Apache', () => {
+  const apache: ServerRoutes[] = [
+    { ...SAMPLE[0]!, title: '<VirtualHost *:80> www.example.com', routes: [{ ...SAMPLE[0]!.routes[0]!, location: '<Location /api>', depth: 0 }] },
+    { title: 'main server', names: [], listen: ['80'], file: '/etc/apache2/apache2.conf', line: 1, host: null, port: 80, routes: [] },
+  ];
+
+  it('heads each table with its title, calls the rows routes and the statuses Apache\'s', () => {
+    expect(formatRoutes(apache, { color: false, cwd: '/etc/nginx', dialect: 'apache' }).split('\n')).toEqual([
+      '<VirtualHost *:80> www.example.com  nginx.conf:3  (Host api.example.com, port 80)',
+      '  route            line  uri    GET      HEAD     POST     PUT  PATCH    DELETE   OPTIONS',
+      '  <Location /api>  7     /api/  \u2192 proxy  \u2192 proxy  \u2192 proxy  403  \u2192 proxy  404|405  \u2192 proxy',
+      '',
+      'main server  /etc/apache2/apache2.conf:1  (no request reaches it)',
+      '  (no routes)',
+      '',
+      'Cells: the status Apache sends; "\u2192 proxy" (or php, cgi): a backend or a program answers; "a|b": either, depending on files or conditions; "?": verblint cannot tell.',
+      '',
+    ]);
+  });
+
+  it('JSON carries the title; nginx tables have none', () => {
+    const data = JSON.parse(formatRoutesJson(apache, { cwd: '/etc/nginx' })) as { servers: Array<Record<string, unknown>> };
+    expect(Object.keys(data.servers[1]!)).toEqual(['title', 'names', 'listen', 'file', 'line', 'host', 'port', 'routes']);
+    expect(data.servers[1]!.title).toBe('main server');
+    const nginx = JSON.parse(formatRoutesJson(SAMPLE, { cwd: '/etc/nginx' })) as { servers: Array<Record<string, unknown>> };
+    expect(Object.keys(nginx.servers[0]!)).not.toContain('title');
+  });
+});
+
+describe('buildApacheRoutes', () => {
+  const load = (name: string) => buildApacheModel(parseApache(fileURLToPath(new URL(`fixtures/explain/${name}`, import.meta.url))));
+  const site = load('site.apache.conf');
+  const siteServers = buildApacheRoutes(site, (r) => simulateApache(site, r), { files: (path) => apacheAssumedFiles(site, 'exist', path) });
+  const vhosts = load('vhosts.apache.conf');
+  const vhostServers = buildApacheRoutes(vhosts, (r) => simulateApache(vhosts, r));
+
+  it('has the main server, then each <VirtualHost>, each reached by a Host and a port it answers', () => {
+    expect(siteServers.map((s) => [s.title, s.host, s.port])).toEqual([
+      ['main server main.example.com', 'main.example.com', 8080],
+      ['<VirtualHost *:80> www.example.com example.com', 'www.example.com', 80],
+    ]);
+  });
+
+  it('names the rows after the directives, in config order, each with the URL path it names', () => {
+    expect(siteServers[1]!.routes.map((r) => [r.location, r.line, r.uri])).toEqual([
+      ['DocumentRoot /srv/www', 12, '/'],
+      ['<Directory /srv/www>', 15, '/'],
+      ['<Location /api>', 27, '/api'],
+      ['ProxyPass /api http://127.0.0.1:8081/api', 32, '/api'],
+      ['<LocationMatch ^/v\\d+/internal>', 34, '/v1/internal'],
+      ['Alias /static /srv/static', 38, '/static'],
+      ['<Directory /srv/static>', 39, '/static/'],
+      ['Redirect permanent /old /new', 43, '/old'],
+    ]);
+  });
+
+  it('simulates each method: <LimitExcept GET POST> refuses the others before the proxy', () => {
+    const api = siteServers[1]!.routes.find((r) => r.location === '<Location /api>')!;
+    expect(Object.fromEntries(Object.entries(api.cells).map(([m, c]) => [m, c.text]))).toEqual({
+      GET: '\u2192 proxy',
+      HEAD: '\u2192 proxy',
+      POST: '\u2192 proxy',
+      PUT: '403',
+      PATCH: '403',
+      DELETE: '403',
+      OPTIONS: '403',
+    });
+    expect(api.cells.PUT!.producer).toBe('authz');
+  });
+
+  it('gives the main server no cells when a <VirtualHost> takes each port it listens on', () => {
+    const main = vhostServers[0]!;
+    expect([main.title, main.host]).toEqual(['main server', null]);
+    expect(main.routes.map((r) => [r.uri, r.note])).toEqual([
+      [null, 'a <VirtualHost> takes each port the main server listens on'],
+      [null, 'a <VirtualHost> takes each port the main server listens on'],
+      [null, 'a <VirtualHost> takes each port the main server listens on'],
+    ]);
+  });
+
+  it('names a virtual host without ServerName by its address, and says when another takes its name', () => {
+    expect(vhostServers.slice(1).map((s) => [s.names, s.host])).toEqual([
+      [['*:80'], 'localhost'],
+      [['a.example.com'], 'a.example.com'],
+      [['a.example.com'], null],
+    ]);
+    expect(vhostServers[3]!.routes.every((r) => r.uri === null && r.note === 'no Host header reaches this virtual host')).toBe(true);
+  });
+
+  it('maps a <Directory> back to its URL through an Alias, and leaves out one no URL reaches', () => {
+    const rows = vhostServers[1]!.routes.map((r) => [r.location, r.uri]);
+    expect(rows).toContainEqual(['<Directory /usr/share/apache2/icons>', '/icons/']);
+    expect(rows).toContainEqual(['RedirectMatch 410 ^/gone/', '/gone/']);
+    // <Directory /srv/www> is under no DocumentRoot or Alias of this config.
+    expect(rows.map(([location]) => location)).not.toContain('<Directory /srv/www>');
+  });
+});
+
+describe('apacheAssumedFiles', () => {
+  const model = buildApacheModel(parseApache(fileURLToPath(new URL('fixtures/explain/site.apache.conf', import.meta.url))));
+
+  it('exist: the directories above the file the path maps to are directories, the file a file', () => {
+    const files = apacheAssumedFiles(model, 'exist', '/assets/app.js');
+    expect(['/srv', '/srv/www', '/srv/www/assets', '/srv/www/assets/app.js'].map(files)).toEqual(['dir', 'dir', 'dir', 'file']);
+    expect(files('/srv/www/other')).toBe('file');
+    expect(files('/srv/www/other/')).toBe('dir');
+  });
+
+  it('missing: DocumentRoot, Alias targets and <Directory> paths stay; what the path maps to is missing', () => {
+    const files = apacheAssumedFiles(model, 'missing', '/static/a/b.css');
+    expect(['/srv/main', '/srv/static', '/srv/static/a', '/srv/static/a/b.css', '/srv/www/index.php'].map(files)).toEqual(['dir', 'dir', 'dir', 'missing', 'missing']);
+  });
+
+  it('unknown: nothing is decided', () => {
+    expect(apacheAssumedFiles(model, 'unknown', '/x')('/srv/www')).toBeUndefined();
   });
 });
 
