@@ -19,7 +19,7 @@ import { apacheDirective, OVERRIDE_CLASSES, type OverrideClass } from './apache-
 import { rewriteFlags } from './apache-front-controller.js';
 import type { ApacheModel, ApacheSection, ApacheServer, AuthzNode, Scoped } from './apache-model.js';
 import { sortDirectories } from './apache-model.js';
-import { exploreBranches, type Choice } from './branches.js';
+import { Done, exploreBranches, ForkingRun } from './branches.js';
 import type { Directive } from './model.js';
 import { normalizePath, parseTarget } from './nginx-vars.js';
 import type { Branch, FileKind, Outcome, Producer, SimRequest, TraceStep, Upstream } from './outcome.js';
@@ -60,11 +60,6 @@ function simulateAfter(model: ApacheModel, request: SimRequest, max: number, pre
  */
 function sameConfig(before: readonly ApacheSection[], now: readonly ApacheSection[], kind: FileKind): boolean {
   return kind === 'file' && before.length === now.length && before.every((m, i) => m === now[i]);
-}
-
-/** Ends a branch: thrown through the hooks, caught by the run. */
-class Done {
-  constructor(readonly branch: Omit<Branch, 'trace' | 'assumptions' | 'cannotTell'>) {}
 }
 
 /** An internal redirect: the whole request again on a new URL. */
@@ -113,11 +108,7 @@ interface State {
   rewriteEnded: boolean;
 }
 
-class ApacheRun {
-  readonly choices: Choice[] = [];
-  private readonly trace: TraceStep[] = [];
-  private readonly assumptions: string[] = [];
-  private cannotTell = false;
+class ApacheRun extends ForkingRun {
   private readonly files = new Map<string, FileKind>();
   private server!: ApacheServer;
   private host = '';
@@ -131,35 +122,15 @@ class ApacheRun {
   constructor(
     private readonly model: ApacheModel,
     private readonly request: SimRequest,
-    private readonly prefix: readonly number[],
+    prefix: readonly number[],
     private readonly previous: readonly ApacheSection[] | null = null,
   ) {
+    super(prefix);
     this.method = request.method;
     this.registered = model.registered.has(request.method);
   }
 
-  execute(): Branch {
-    let done: Done;
-    try {
-      this.start();
-      throw new Error('unreachable: the request never ended');
-    } catch (e) {
-      if (e instanceof Done) done = e;
-      else throw e;
-    }
-    return { ...done.branch, assumptions: this.assumptions, cannotTell: this.cannotTell, trace: this.trace };
-  }
-
   // ---- forks, trace, endings ----
-
-  private choose(arity: number, describe: (taken: number) => string, undecidable: boolean): number {
-    const index = this.choices.length;
-    const taken = index < this.prefix.length ? this.prefix[index]! : 0;
-    this.choices.push({ arity, taken });
-    this.assumptions.push(describe(taken));
-    if (undecidable) this.cannotTell = true;
-    return taken;
-  }
 
   /** A yes/no question verblint cannot answer from the config: both ways are followed, and the answer is marked "cannot tell". */
   private unknown(what: string): boolean {
@@ -261,7 +232,7 @@ class ApacheRun {
 
   // ---- the server ----
 
-  private start(): void {
+  protected start(): void {
     const { request } = this;
     if (request.uri === '*') {
       this.server = this.selectServer(request.host ?? '');

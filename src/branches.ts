@@ -2,7 +2,7 @@
 // this file exist, does this condition hold); each run replays a prefix of
 // choices and takes the first alternative after it, so every combination is
 // visited once. Shared by the nginx and Apache simulators.
-import type { Branch, Outcome, SimRequest } from './outcome.js';
+import type { Branch, Outcome, SimRequest, TraceStep } from './outcome.js';
 
 export interface Choice {
   arity: number;
@@ -52,4 +52,44 @@ function summarize(request: SimRequest, branches: Branch[], truncated: boolean):
     trace: first.trace,
     branches,
   };
+}
+
+/** Ends a branch: thrown through a run's phases, caught by `execute`. */
+export class Done {
+  constructor(readonly branch: Omit<Branch, 'trace' | 'assumptions' | 'cannotTell'>) {}
+}
+
+/** One run of a simulator: it replays `prefix`, records its choices, and ends by throwing Done. */
+export abstract class ForkingRun {
+  readonly choices: Choice[] = [];
+  protected readonly trace: TraceStep[] = [];
+  protected readonly assumptions: string[] = [];
+  protected cannotTell = false;
+
+  constructor(protected readonly prefix: readonly number[]) {}
+
+  /** Runs the request until something throws Done. */
+  protected abstract start(): void;
+
+  execute(): Branch {
+    let done: Done;
+    try {
+      this.start();
+      throw new Error('unreachable: the request never ended');
+    } catch (e) {
+      if (e instanceof Done) done = e;
+      else throw e;
+    }
+    return { ...done.branch, assumptions: this.assumptions, cannotTell: this.cannotTell, trace: this.trace };
+  }
+
+  /** Takes alternative `prefix[i]` at the i-th choice (the first one past the prefix), noting the assumption. */
+  protected choose(arity: number, describe: (taken: number) => string, undecidable: boolean): number {
+    const index = this.choices.length;
+    const taken = index < this.prefix.length ? this.prefix[index]! : 0;
+    this.choices.push({ arity, taken });
+    this.assumptions.push(describe(taken));
+    if (undecidable) this.cannotTell = true;
+    return taken;
+  }
 }

@@ -22,7 +22,7 @@ import { escapeUri, interpolate, normalizePath, parseTarget } from './nginx-vars
 import type { Branch, FileKind, Outcome, Producer, SimRequest, TraceStep, Upstream } from './outcome.js';
 import { compilePcre, execPcre } from './pcre.js';
 import { selectServer } from './servers.js';
-import { exploreBranches, type Choice } from './branches.js';
+import { Done, exploreBranches, ForkingRun } from './branches.js';
 
 export interface SimulateOptions {
   /** nginx's prefix, for relative `root`/`alias` (Debian: /usr/share/nginx). */
@@ -39,11 +39,6 @@ const LIMIT_EXCEPT_INHERITS = new Set(['proxy_pass', 'fastcgi_pass', 'uwsgi_pass
 /** Statuses `add_header` adds to without `always` (ngx_http_headers_filter_module.c). */
 const ADD_HEADER_STATUSES = new Set([200, 201, 204, 206, 301, 302, 303, 304, 307, 308]);
 const MAX_URI_CHANGES = 10;
-
-/** Ends a branch: thrown through the phases, caught by the run. */
-class Done {
-  constructor(readonly branch: Omit<Branch, 'trace' | 'assumptions' | 'cannotTell'>) {}
-}
 
 /** An answer nginx itself produced that error_page may still catch. */
 class HttpError {
@@ -91,11 +86,7 @@ interface State {
   handler: Directive | null;
 }
 
-class Run {
-  readonly choices: Choice[] = [];
-  private readonly trace: TraceStep[] = [];
-  private readonly assumptions: string[] = [];
-  private cannotTell = false;
+class Run extends ForkingRun {
   private readonly files = new Map<string, FileKind>();
   private state!: State;
 
@@ -103,31 +94,12 @@ class Run {
     private readonly model: NginxModel,
     private readonly request: SimRequest,
     private readonly options: SimulateOptions,
-    private readonly prefix: number[],
-  ) {}
-
-  execute(): Branch {
-    let done: Done;
-    try {
-      this.start();
-      throw new Error('unreachable: the request never ended');
-    } catch (e) {
-      if (e instanceof Done) done = e;
-      else throw e;
-    }
-    return { ...done.branch, assumptions: this.assumptions, cannotTell: this.cannotTell, trace: this.trace };
+    prefix: readonly number[],
+  ) {
+    super(prefix);
   }
 
   // ---- forks, trace, endings ----
-
-  private choose(arity: number, describe: (taken: number) => string, undecidable: boolean): number {
-    const index = this.choices.length;
-    const taken = index < this.prefix.length ? this.prefix[index]! : 0;
-    this.choices.push({ arity, taken });
-    this.assumptions.push(describe(taken));
-    if (undecidable) this.cannotTell = true;
-    return taken;
-  }
 
   private step(at: Directive | null, note: string): void {
     if (!at) {
@@ -168,7 +140,7 @@ class Run {
 
   // ---- the request line and the server ----
 
-  private start(): void {
+  protected start(): void {
     const req = this.request;
     if (!/^[A-Z_-]+$/.test(req.method)) {
       this.step(null, `the request-line parser accepts only methods made of A-Z, "_" and "-"; "${req.method}" gets 400`);

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { expect, it } from 'vitest';
 import { checkApacheRequests, describeApacheProblem, ECHO_CGI, SITE_FILES, siteHead, type ApacheChecked } from '../helpers/apache-agree.js';
 import { describeApache, startApache, type ApacheFiles, type ApacheRequest, type ApacheSite, type RealApache } from '../helpers/real-apache.js';
+import { chance, generator, pick, some, type Random } from '../helpers/random.js';
 
 const SEED = Number(process.env.VERBLINT_APACHE_SEED ?? 20261123);
 const CONFIGS = 40;
@@ -17,22 +18,6 @@ const MIN_TOLD = 380;
 /** VERBLINT_APACHE_DUMP=1 prints every config with what the real Apache answered, for reading the cannot-tell pairs. */
 const DUMP = Boolean(process.env.VERBLINT_APACHE_DUMP);
 
-/** mulberry32: a small seeded generator (the same as generated.test.ts's). */
-function generator(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-type Random = ReturnType<typeof generator>;
-const pick = <T>(r: Random, xs: readonly T[]): T => xs[Math.floor(r() * xs.length)]!;
-const chance = (r: Random, p: number): boolean => r() < p;
-const some = <T>(r: Random, xs: readonly T[], p: number): T[] => xs.filter(() => chance(r, p));
 
 /** Where a piece of config goes: server level, a section, or a .htaccess file. */
 type Place = 'server' | 'root' | 'dir' | 'locApi' | 'locDir' | 'htRoot' | 'htDir';

@@ -4,27 +4,12 @@
 import { expect, it } from 'vitest';
 import { checkConfig, describeProblem, type Checked } from '../helpers/agree.js';
 import { describeReal, type RealRequest, type RealSite } from '../helpers/real-nginx.js';
+import { chance, generator, pick, some, type Random } from '../helpers/random.js';
 
 const SEED = Number(process.env.VERBLINT_SEED ?? 20261122);
 const CONFIGS = 40;
 const REQUESTS_PER_CONFIG = 9;
 
-/** mulberry32: a small seeded generator. */
-function generator(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-type Random = ReturnType<typeof generator>;
-const pick = <T>(r: Random, xs: readonly T[]): T => xs[Math.floor(r() * xs.length)]!;
-const chance = (r: Random, p: number): boolean => r() < p;
-const some = <T>(r: Random, xs: readonly T[], p: number): T[] => xs.filter(() => chance(r, p));
 
 const PREFIXES = ['/api/', '/api/v1/', '/app', '/static/', '/up/', '/files/', '/'];
 const REGEXES = ['~ \\.(json|txt)$', '~* ^/API/', '~ ^/api/v[0-9]+/', '~ /up', '~* \\.PHP$'];
