@@ -246,8 +246,7 @@ class Builder {
 
   /** A server's top level: its directives, and its sections sorted as Apache merges them. */
   server(vhost: Directive | null, body: readonly Directive[], file: ParsedFile | null): ApacheServer {
-    const top = this.section('server', null, file, [], false);
-    const server: ApacheServer = { vhost, addresses: [], names: [], top, directories: [], files: [], locations: [], proxies: [], ifs: [] };
+    const sections: Pick<ApacheServer, 'directories' | 'files' | 'locations' | 'proxies' | 'ifs'> = { directories: [], files: [], locations: [], proxies: [], ifs: [] };
     const rest: Directive[] = [];
     for (const n of this.read(body)) {
       const kind = n.section ? SECTION_KINDS[lowerName(n)] : undefined;
@@ -256,15 +255,15 @@ class Builder {
         continue;
       }
       const s = this.section(kind, n, file, n.block ?? [], false);
-      if (kind === 'directory') server.directories.push(s);
-      else if (kind === 'files') server.files.push(s);
-      else if (kind === 'location') server.locations.push(s);
-      else if (kind === 'proxy') server.proxies.push(s);
-      else server.ifs.push(s);
+      if (kind === 'directory') sections.directories.push(s);
+      else if (kind === 'files') sections.files.push(s);
+      else if (kind === 'location') sections.locations.push(s);
+      else if (kind === 'proxy') sections.proxies.push(s);
+      else sections.ifs.push(s);
     }
-    const own = this.section('server', null, file, rest, false);
-    server.top = own;
-    for (const d of own.directives) {
+    const top = this.section('server', null, file, rest, false);
+    const server: ApacheServer = { vhost, addresses: [], names: [], top, ...sections };
+    for (const d of top.directives) {
       if (d.name === 'servername' && d.node.args[0]) server.names.unshift(hostOf(d.node.args[0]));
       if (d.name === 'serveralias') server.names.push(...d.node.args.map((a) => a.toLowerCase()));
     }
@@ -337,6 +336,60 @@ export function buildApacheModel(tree: ParseResult, options: ApacheModelOptions 
       return cache.get(dir)!;
     },
   };
+}
+
+/** Where a server without DocumentRoot serves from (Debian's build). */
+export const DEFAULT_DOCUMENT_ROOT = '/var/www/html';
+
+/** A path without its trailing slashes (`/` stays `/`). */
+export function stripSlash(path: string): string {
+  return path.replace(/\/+$/, '') || '/';
+}
+
+/** What a server's requests see of `pick`: the main server's, then the vhost's own. */
+export function inForce<T>(model: ApacheModel, server: ApacheServer, pick: (s: ApacheServer) => readonly T[]): T[] {
+  return server.vhost ? [...pick(model.main), ...pick(server)] : [...pick(server)];
+}
+
+/** A per-server directive (DocumentRoot, TraceEnable ...): the vhost's own, else the main server's. */
+export function serverDirective(model: ApacheModel, server: ApacheServer, name: string): Scoped | undefined {
+  const own = server.top.directives.findLast((d) => d.name === name);
+  return own ?? (server.vhost ? model.main.top.directives.findLast((d) => d.name === name) : undefined);
+}
+
+/** The DocumentRoot in force, without its trailing slash. */
+export function documentRoot(model: ApacheModel, server: ApacheServer): string {
+  return stripSlash(serverDirective(model, server, 'documentroot')?.node.args[0] ?? DEFAULT_DOCUMENT_ROOT);
+}
+
+/** Every folder above `path` and, with `self`, `path` itself. */
+export function foldersAbove(path: string, self: boolean): string[] {
+  const out: string[] = [];
+  let q = stripSlash(path);
+  if (self) out.push(q);
+  while (q !== '/') {
+    q = q.slice(0, q.lastIndexOf('/')) || '/';
+    out.push(q);
+  }
+  return out;
+}
+
+/**
+ * The directories a config names (every DocumentRoot, Alias and ScriptAlias
+ * target, each non-wildcard <Directory>) and the folders above them: a config
+ * that serves from them says they exist.
+ */
+export function configuredDirectories(model: ApacheModel): Set<string> {
+  const out = new Set<string>(['/']);
+  const add = (path: string | undefined): void => {
+    if (path?.startsWith('/') && !/[*?[]/.test(path)) for (const f of foldersAbove(path, true)) out.add(f);
+  };
+  for (const server of [model.main, ...model.vhosts]) {
+    add(documentRoot(model, server));
+    for (const d of server.top.directives) if (d.name === 'alias' || d.name === 'scriptalias') add(d.node.args[1]);
+    for (const d of server.directories) if (!d.regex) add(d.match);
+  }
+  return out;
 }
 
 const models = new WeakMap<ParseResult, ApacheModel>();

@@ -3,15 +3,12 @@
 // to URLs), one table per server, each cell a simulated request. The rows are
 // the same `ServerRoutes` the nginx tables use, so the formatters serve both.
 // Also --assume-files for Apache, which explain shares.
-import type { ApacheModel, ApacheSection, ApacheServer, Scoped } from './apache-model.js';
+import { configuredDirectories, documentRoot, foldersAbove, inForce, serverDirective, stripSlash, type ApacheModel, type ApacheSection, type ApacheServer, type Scoped } from './apache-model.js';
 import { assumedFiles, type AssumeFiles } from './files.js';
 import type { Directive } from './model.js';
 import type { FileOracle, SimRequest } from './outcome.js';
 import { compilePcre, execPcre } from './pcre.js';
 import { cellOf, encodePath, regexSample, ROUTE_METHODS, sampleUris, type Route, type ServerRequest, type ServerRoutes, type Simulate } from './routes.js';
-
-/** Where a server without DocumentRoot serves from: the simulator's default (Debian's build). */
-const DEFAULT_DOCROOT = '/var/www/html';
 
 const REDIRECTS = new Set(['redirect', 'redirectmatch', 'redirectpermanent', 'redirecttemp']);
 const REDIRECT_STATUS = /^(permanent|temp|seeother|gone|\d{3})$/i;
@@ -25,8 +22,6 @@ interface Source {
   /** The regex the path must match, for sections and directives written as one. */
   regex: string | null;
 }
-
-const stripSlash = (p: string): string => p.replace(/\/+$/, '') || '/';
 
 function written(d: Directive): string {
   return d.section ? `<${d.directive} ${d.args.join(' ')}>` : [d.directive, ...d.args].join(' ');
@@ -45,11 +40,6 @@ function firstMatch(candidates: readonly string[], regex: string | null): string
   return candidates.find((c) => execPcre(re, c) !== null);
 }
 
-/** The sections and server-level directives in force for `server`: the main server's, then its own. */
-function inForce<T>(model: ApacheModel, server: ApacheServer, pick: (s: ApacheServer) => T[]): T[] {
-  return server.vhost ? [...pick(model.main), ...pick(server)] : pick(server);
-}
-
 function lastNamed(list: readonly Scoped[], name: string): Scoped | undefined {
   return list.findLast((d) => d.name === name);
 }
@@ -64,16 +54,11 @@ function urlOfDirectory(dir: string, bases: ReadonlyArray<{ url: string; path: s
   return url.endsWith('/') ? url : `${url}/`;
 }
 
-/** The DocumentRoot in force: the server's own, else the main server's. */
-function documentRoot(model: ApacheModel, server: ApacheServer): Scoped | undefined {
-  return lastNamed(server.top.directives, 'documentroot') ?? (server.vhost ? lastNamed(model.main.top.directives, 'documentroot') : undefined);
-}
-
 function sources(model: ApacheModel, server: ApacheServer): Source[] {
   const top = inForce(model, server, (s) => s.top.directives);
   const out: Source[] = [];
-  const docroot = documentRoot(model, server);
-  const root = stripSlash(docroot?.node.args[0] ?? DEFAULT_DOCROOT);
+  const docroot = serverDirective(model, server, 'documentroot');
+  const root = documentRoot(model, server);
   if (docroot) out.push({ node: docroot.node, label: written(docroot.node), candidates: ['/'], regex: null });
   // Alias targets serve URLs too: a <Directory> under one maps back through it.
   const bases = [{ url: '/', path: root }];
@@ -222,27 +207,15 @@ export function buildApacheRoutes(model: ApacheModel, simulate: Simulate, option
 export function apacheAssumedFiles(model: ApacheModel, mode: AssumeFiles, path: string): FileOracle {
   const base = assumedFiles(mode);
   if (mode === 'unknown') return base;
-  const dirs = new Set<string>();
-  const above = (p: string, self: boolean): void => {
-    let q = stripSlash(p);
-    if (self) dirs.add(q);
-    while (q !== '/') {
-      q = q.slice(0, q.lastIndexOf('/')) || '/';
-      dirs.add(q);
-    }
-  };
+  const dirs = configuredDirectories(model);
   for (const server of [model.main, ...model.vhosts]) {
-    const docroot = documentRoot(model, server)?.node.args[0] ?? DEFAULT_DOCROOT;
-    above(docroot, true);
-    above(`${stripSlash(docroot)}${path}`, false);
+    for (const f of foldersAbove(`${documentRoot(model, server)}${path}`, false)) dirs.add(f);
     for (const d of server.top.directives) {
       const [from = '', to = ''] = d.node.args;
-      if ((d.name === 'alias' || d.name === 'scriptalias') && to.startsWith('/')) {
-        above(to, true);
-        if (path.startsWith(from)) above(`${to}${path.slice(from.length)}`, false);
+      if ((d.name === 'alias' || d.name === 'scriptalias') && to.startsWith('/') && path.startsWith(from)) {
+        for (const f of foldersAbove(`${to}${path.slice(from.length)}`, false)) dirs.add(f);
       }
     }
-    for (const dir of server.directories) if (!dir.regex && !/[*?[]/.test(dir.match)) above(dir.match, true);
   }
   return (p) => (dirs.has(stripSlash(p)) ? 'dir' : base(p));
 }

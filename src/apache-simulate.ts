@@ -18,7 +18,7 @@ import { apacheContextProblems } from './apache-context.js';
 import { apacheDirective, OVERRIDE_CLASSES, type OverrideClass } from './apache-directives.js';
 import { rewriteFlags } from './apache-front-controller.js';
 import type { ApacheModel, ApacheSection, ApacheServer, AuthzNode, Scoped } from './apache-model.js';
-import { sortDirectories } from './apache-model.js';
+import { configuredDirectories, documentRoot, inForce, serverDirective, sortDirectories, stripSlash } from './apache-model.js';
 import { Done, exploreBranches, ForkingRun } from './branches.js';
 import type { Directive } from './model.js';
 import { normalizePath, parseTarget } from './nginx-vars.js';
@@ -39,6 +39,9 @@ const DAV_ALLOW_FILE = 'OPTIONS,GET,HEAD,POST,DELETE,TRACE,PROPFIND,PROPPATCH,CO
 const DAV_ALLOW_DIR = 'OPTIONS,GET,HEAD,POST,DELETE,TRACE,PROPFIND,PROPPATCH,COPY,MOVE,LOCK,UNLOCK';
 const REDIRECT_NAMES: Record<string, number> = { permanent: 301, temp: 302, seeother: 303, gone: 410 };
 const REWRITE_DIRECTIVES = new Set(['rewriteengine', 'rewriterule', 'rewritecond', 'rewriteoptions', 'rewritebase']);
+
+/** configuredDirectories, once per model. */
+const CONFIGURED = new WeakMap<ApacheModel, Set<string>>();
 
 export function simulateApache(model: ApacheModel, request: SimRequest, options: ApacheSimulateOptions = {}): Outcome {
   return simulateAfter(model, request, options.maxBranches ?? 64, null);
@@ -209,25 +212,10 @@ class ApacheRun extends ForkingRun {
     return kind;
   }
 
-  private configured: Set<string> | null = null;
-
   private configuredDirs(): Set<string> {
-    if (this.configured) return this.configured;
-    const out = new Set<string>(['/']);
-    const add = (path: string | undefined): void => {
-      if (!path || !path.startsWith('/') || /[*?[]/.test(path)) return;
-      const parts = stripSlash(path).split('/').filter(Boolean);
-      for (let i = 1; i <= parts.length; i++) out.add(`/${parts.slice(0, i).join('/')}`);
-    };
-    for (const server of [this.model.main, ...this.model.vhosts]) {
-      for (const d of server.top.directives) {
-        if (d.name === 'documentroot') add(d.node.args[0]);
-        if (d.name === 'alias' || d.name === 'scriptalias') add(d.node.args[1]?.replace(/\/[^/]*\.[^/]*$/, ''));
-      }
-      for (const d of server.directories) if (!d.regex) add(d.match);
-    }
-    this.configured = out;
-    return out;
+    let dirs = CONFIGURED.get(this.model);
+    if (!dirs) CONFIGURED.set(this.model, (dirs = configuredDirectories(this.model)));
+    return dirs;
   }
 
   // ---- the server ----
@@ -305,10 +293,12 @@ class ApacheRun extends ForkingRun {
     return s.vhost ? [this.model.main.top, s.top] : [s.top];
   }
 
-  /** A per-server directive: the vhost's own, else the main server's. */
   private serverDirective(name: string): Scoped | undefined {
-    const own = this.server.top.directives.findLast((d) => d.name === name);
-    return own ?? (this.server.vhost ? this.model.main.top.directives.findLast((d) => d.name === name) : undefined);
+    return serverDirective(this.model, this.server, name);
+  }
+
+  private docroot(): string {
+    return documentRoot(this.model, this.server);
   }
 
   private traceEnable(): string {
@@ -316,7 +306,7 @@ class ApacheRun extends ForkingRun {
   }
 
   private sectionsOf(pick: (s: ApacheServer) => ApacheSection[]): ApacheSection[] {
-    return this.server.vhost ? [...pick(this.model.main), ...pick(this.server)] : pick(this.server);
+    return inForce(this.model, this.server, pick);
   }
 
   // ---- one pass over the request (again after each internal redirect) ----
@@ -329,8 +319,7 @@ class ApacheRun extends ForkingRun {
     if (!st.proxy && st.filename === null) this.aliases();
     if (!st.proxy && st.filename === null) {
       const root = this.serverDirective('documentroot')?.node;
-      const docroot = stripSlash(root?.args[0] ?? '/var/www/html');
-      st.filename = docroot + st.uri;
+      st.filename = this.docroot() + st.uri;
       if (root) this.step(root, `${st.uri} maps to ${st.filename}`);
     }
   }
@@ -339,7 +328,7 @@ class ApacheRun extends ForkingRun {
     const st = this.state;
     this.translate();
     // map_to_storage: TRACE and OPTIONS * are answered before any section is read.
-    if (this.method === 'TRACE' && !st.proxy) this.trace405();
+    if (this.method === 'TRACE' && !st.proxy) this.answerTrace();
     if (st.proxy) st.sections = [...this.topSections(), ...this.proxySections(st.proxy.url)];
     else st.sections = this.directoryWalk();
     st.sections.push(...this.locationSections());
@@ -363,7 +352,7 @@ class ApacheRun extends ForkingRun {
     this.handler();
   }
 
-  private trace405(): never {
+  private answerTrace(): never {
     const te = this.serverDirective('traceenable');
     const mode = this.traceEnable();
     if (mode === 'off') {
@@ -391,7 +380,7 @@ class ApacheRun extends ForkingRun {
       // A substitution whose first segment exists on disk is a file path, else a URL path under DocumentRoot.
       const first = `/${result.path.split('/')[1] ?? ''}`;
       if (first !== '/' && this.kind(first) !== 'missing') st.filename = result.path;
-      else st.filename = stripSlash(this.serverDirective('documentroot')?.node.args[0] ?? '/var/www/html') + result.path;
+      else st.filename = this.docroot() + result.path;
     }
   }
 
@@ -853,7 +842,7 @@ class ApacheRun extends ForkingRun {
       return null;
     }
     // In <Location>, the "directory" is the URL path, which the file name (or proxy:URL) seldom starts with.
-    const full = st.proxy ? `proxy:${st.proxy.url}${st.uri.slice(0)}` : st.filename! + st.pathInfo;
+    const full = st.proxy ? `proxy:${st.proxy.url.replace(/^([a-z]+:\/\/[^/]*).*$/i, '$1')}${st.proxy.path}` : st.filename! + st.pathInfo;
     if (set.section.kind !== 'location' && !full.startsWith(set.directory)) return null;
     const subject = full.startsWith(set.directory) ? full.slice(set.directory.length) : full;
     const result = this.applyRules(set, subject);
@@ -868,7 +857,7 @@ class ApacheRun extends ForkingRun {
         // Relative: the per-directory prefix comes back, then RewriteBase (or DocumentRoot) turns it into a URL.
         if (set.base !== null) path = `${stripSlash(set.base)}/${path}`;
         else {
-          const docroot = stripSlash(this.serverDirective('documentroot')?.node.args[0] ?? '/var/www/html');
+          const docroot = this.docroot();
           const physical = set.directory + path;
           if (!physical.startsWith(`${docroot}/`)) {
             if (this.unknown(`${physical} is reached by URL without a RewriteBase`)) this.finish(null, 'rewrite');
@@ -1312,7 +1301,7 @@ class ApacheRun extends ForkingRun {
         return String(this.request.port ?? 80);
       case 'DOCUMENT_ROOT':
       case 'CONTEXT_DOCUMENT_ROOT':
-        return stripSlash(this.serverDirective('documentroot')?.node.args[0] ?? '/var/www/html');
+        return this.docroot();
       case 'THE_REQUEST':
         return `${this.method} ${this.request.uri} HTTP/1.1`;
       case 'ENV:REDIRECT_STATUS':
@@ -1504,10 +1493,6 @@ function firstRequire(node: AuthzNode): Directive | null {
     if (r) return r;
   }
   return null;
-}
-
-function stripSlash(path: string): string {
-  return path.length > 1 ? path.replace(/\/+$/, '') : path;
 }
 
 /** `<Location /api>`, Alias and Redirect paths: a prefix that ends at a path segment. */
