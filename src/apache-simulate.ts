@@ -13,7 +13,7 @@
 // What the config cannot decide (does a file exist, the client address, a
 // condition verblint cannot read) forks the run; each branch comes back with
 // its assumptions.
-import { ALL_METHODS, hasMethod, type MethodSet } from './apache-authz.js';
+import { ALL_METHODS, hasMethod } from './apache-authz.js';
 import { apacheContextProblems } from './apache-context.js';
 import { apacheDirective, OVERRIDE_CLASSES, type OverrideClass } from './apache-directives.js';
 import { rewriteFlags } from './apache-front-controller.js';
@@ -22,7 +22,7 @@ import { configuredDirectories, documentRoot, inForce, serverDirective, sortDire
 import { Done, exploreBranches, ForkingRun } from './branches.js';
 import type { Directive } from './model.js';
 import { normalizePath, parseTarget } from './nginx-vars.js';
-import type { Branch, FileKind, Outcome, Producer, SimRequest, TraceStep, Upstream } from './outcome.js';
+import type { FileKind, Outcome, Producer, SimRequest, Upstream } from './outcome.js';
 import { compilePcre, execPcre } from './pcre.js';
 
 export interface ApacheSimulateOptions {

@@ -19,7 +19,7 @@ import {
   type NginxServer,
 } from './nginx-model.js';
 import { escapeUri, interpolate, normalizePath, parseTarget } from './nginx-vars.js';
-import type { Branch, FileKind, Outcome, Producer, SimRequest, TraceStep, Upstream } from './outcome.js';
+import type { FileKind, Outcome, Producer, SimRequest, Upstream } from './outcome.js';
 import { compilePcre, execPcre } from './pcre.js';
 import { selectServer } from './servers.js';
 import { Done, exploreBranches, ForkingRun } from './branches.js';

@@ -3,14 +3,12 @@
 // running server on 127.0.0.1 with an echo backend behind it and raw-socket
 // requests in front of it (so lower-case and unknown methods reach Apache unchanged).
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { chmodSync, closeSync, existsSync, fstatSync, mkdirSync, mkdtempSync, openSync, readFileSync, readSync, rmSync, writeFileSync } from 'node:fs';
-import { STATUS_CODES } from 'node:http';
-import { connect, createServer, type AddressInfo, type Server, type Socket } from 'node:net';
+import { chmodSync, closeSync, existsSync, fstatSync, mkdirSync, mkdtempSync, openSync, readSync, rmSync, writeFileSync } from 'node:fs';
+import type { AddressInfo, Server } from 'node:net';
 import { tmpdir } from 'node:os';
-import { dirname, isAbsolute, join, normalize, relative, sep } from 'node:path';
-import { describe, it } from 'vitest';
+import { isAbsolute, join, relative } from 'node:path';
 import {
-  canConnect, closeServer, echoBackend, freePorts, readIfThere, sendRequest, sleep, stopProcess, unwatch, watch, writeFiles,
+  canConnect, closeServer, describeWithServer, echoBackend, freePorts, readIfThere, sendRequest, sleep, stopProcess, unwatch, watch, writeFiles,
   type RawRequest, type RawResponse, type ServerFiles,
 } from './real-server.js';
 
@@ -370,19 +368,5 @@ export async function startApache(config: (site: ApacheSite) => string, files: A
  * skipped with a warning, except under CI, where it fails.
  */
 export function describeApache(name: string, fn: () => void): void {
-  if (apacheInstalled) {
-    describe(name, fn);
-    return;
-  }
-  const ci = process.env.CI;
-  if (ci && ci !== 'false' && ci !== '0') {
-    describe(name, () => {
-      it('needs apache2', () => {
-        throw new Error(`Apache is not installed at ${APACHE2} (install Debian's apache2 package)`);
-      });
-    });
-    return;
-  }
-  console.warn(`Apache is not installed: skipping "${name}" (no ${APACHE2})`);
-  describe.skip(name, fn);
+  describeWithServer(apacheInstalled, { test: 'needs apache2', error: `Apache is not installed at ${APACHE2} (install Debian's apache2 package)`, warning: `Apache is not installed (no ${APACHE2})` }, name, fn);
 }

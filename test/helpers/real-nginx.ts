@@ -3,15 +3,13 @@
 // behind it and raw-socket requests in front of it (so lower-case methods,
 // unknown tokens, `OPTIONS *` and `CONNECT host:443` reach nginx unchanged).
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { STATUS_CODES } from 'node:http';
-import { connect, createServer, type AddressInfo, type Server, type Socket } from 'node:net';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import type { AddressInfo, Server } from 'node:net';
 import { tmpdir } from 'node:os';
-import { dirname, isAbsolute, join, normalize, sep } from 'node:path';
-import { describe, it } from 'vitest';
+import { join } from 'node:path';
 import { NGINX } from './nginx.js';
 import {
-  canConnect, closeServer, echoBackend, freePorts, readIfThere, sendRequest, sleep, stopProcess, unwatch, watch, writeFiles,
+  canConnect, closeServer, describeWithServer, echoBackend, freePorts, readIfThere, sendRequest, sleep, stopProcess, unwatch, watch, writeFiles,
   type RawRequest, type RawResponse,
 } from './real-server.js';
 
@@ -189,19 +187,5 @@ export async function startNginx(httpBody: (site: RealSite) => string, files: Re
  * skipped with a warning, except under CI, where it fails.
  */
 export function describeReal(name: string, fn: () => void): void {
-  if (nginxInstalled) {
-    describe(name, fn);
-    return;
-  }
-  const ci = process.env.CI;
-  if (ci && ci !== 'false' && ci !== '0') {
-    describe(name, () => {
-      it('needs nginx', () => {
-        throw new Error(`nginx is not installed at ${NGINX} (install Debian's nginx package or set VERBLINT_TEST_NGINX)`);
-      });
-    });
-    return;
-  }
-  console.warn(`nginx is not installed: skipping "${name}" (no ${NGINX}; set VERBLINT_TEST_NGINX to use another)`);
-  describe.skip(name, fn);
+  describeWithServer(nginxInstalled, { test: 'needs nginx', error: `nginx is not installed at ${NGINX} (install Debian's nginx package or set VERBLINT_TEST_NGINX)`, warning: `nginx is not installed (no ${NGINX}; set VERBLINT_TEST_NGINX to use another)` }, name, fn);
 }

@@ -7,6 +7,7 @@ import { chmodSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:
 import { STATUS_CODES } from 'node:http';
 import { connect, createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import { dirname, isAbsolute, join, normalize, sep } from 'node:path';
+import { describe, it } from 'vitest';
 
 /** Paths relative to a temp dir: text or bytes to write, or null for an empty directory. */
 export type ServerFiles = Record<string, string | Buffer | null>;
@@ -354,4 +355,26 @@ export function watch(child: ChildProcess, dir: string): void {
 
 export function unwatch(child: ChildProcess): void {
   if (running.delete(child) && running.size === 0) unwatchAll();
+}
+
+/**
+ * `describe` for suites that need a real server binary. Without it the suite
+ * is skipped with a warning, except under CI, where it fails.
+ */
+export function describeWithServer(installed: boolean, missing: { test: string; error: string; warning: string }, name: string, fn: () => void): void {
+  if (installed) {
+    describe(name, fn);
+    return;
+  }
+  const ci = process.env.CI;
+  if (ci && ci !== 'false' && ci !== '0') {
+    describe(name, () => {
+      it(missing.test, () => {
+        throw new Error(missing.error);
+      });
+    });
+    return;
+  }
+  console.warn(`${missing.warning}: skipping "${name}"`);
+  describe.skip(name, fn);
 }
