@@ -6,6 +6,7 @@
 import { CONDITIONAL_SECTIONS } from './apache-parse.js';
 import { apacheNodes, lowerName } from './apache-rule-support.js';
 import type { Directive, ParsedFile, ParseResult } from './model.js';
+import type { FileKind } from './outcome.js';
 import { compilePcre, execPcre } from './pcre.js';
 
 /** Methods whose request bodies a redirect or the static handler drops. */
@@ -112,36 +113,61 @@ export function rewriteRedirect(rule: RewriteRuleInfo): number | null {
 // ---- conditions ----
 
 /** What the file tests of a condition see: an existing file, an existing directory, or nothing there. */
-export type Target = 'file' | 'dir' | 'missing';
+export type Target = FileKind;
+
+/**
+ * Whether a RewriteCond's pattern (`!` included) holds for its test string,
+ * already expanded: true, false, or null when verblint cannot tell. `kindOf`
+ * answers the file tests (-f, -d ...). A regex's captures (for %1 ...) go to
+ * `captures` when it matches and is not negated. Shared by the rules and the
+ * Apache simulator.
+ */
+export function condPatternHolds(
+  raw: string,
+  flags: ReadonlyMap<string, string>,
+  value: string,
+  kindOf: (path: string) => FileKind,
+  captures?: (string | undefined)[],
+): boolean | null {
+  const negated = raw.startsWith('!');
+  const pattern = negated ? raw.slice(1) : raw;
+  let result: boolean;
+  if (/^-[fdsFUlx]$/.test(pattern)) {
+    if (!value.startsWith('/')) result = false;
+    else {
+      const kind = kindOf(value.replace(/\/+$/, '') || '/');
+      // -l (a symbolic link) never holds for the files verblint knows of; -s, -F, -U and -x ask for a regular file.
+      result = pattern === '-d' ? kind === 'dir' : pattern === '-l' ? false : kind === 'file';
+    }
+  } else if (pattern.startsWith('=')) {
+    const want = pattern.slice(1).replace(/^""$/, '');
+    result = flags.has('nc') ? want.toLowerCase() === value.toLowerCase() : want === value;
+  } else if (/^[<>]|^-(eq|ne|lt|le|gt|ge)$/.test(pattern)) {
+    return null;
+  } else {
+    const re = compilePcre(pattern, flags.has('nc'));
+    if (!re.ok) return null;
+    const m = execPcre(re, value);
+    result = m !== null;
+    if (m && !negated && captures) captures.splice(0, captures.length, ...m.captures);
+  }
+  return result !== negated;
+}
 
 /** Whether a condition holds for a request: true, false, or null when verblint cannot tell. */
 function condHolds(cond: Directive, rule: RewriteRuleInfo, method: string, target: Target, uri?: string): boolean | null {
-  const [test = '', rawPattern = ''] = cond.args;
+  const [test = '', pattern = ''] = cond.args;
   const flags = rewriteFlags(cond.args[2]);
   if (test.toLowerCase() === 'expr') return null;
-  const negated = rawPattern.startsWith('!');
-  const pattern = negated ? rawPattern.slice(1) : rawPattern;
-  const result = (value: boolean | null): boolean | null => (value === null ? null : value !== negated);
-  if (test === '%{REQUEST_METHOD}' || test === '%{THE_REQUEST}') {
-    const subject = test === '%{REQUEST_METHOD}' ? method : `${method} /x HTTP/1.1`;
-    if (pattern.startsWith('=')) {
-      const want = pattern.slice(1);
-      return result(flags.has('nc') ? want.toLowerCase() === subject.toLowerCase() : want === subject);
-    }
-    if (/^[<>]|^-/.test(pattern)) return null;
-    const compiled = compilePcre(pattern, flags.has('nc'));
-    return compiled.ok ? result(execPcre(compiled, subject) !== null) : null;
-  }
-  if (test === '%{REQUEST_URI}' && uri !== undefined && !/^[=<>-]/.test(pattern)) {
-    const compiled = compilePcre(pattern, flags.has('nc'));
-    return compiled.ok ? result(execPcre(compiled, uri) !== null) : null;
-  }
-  if (/^-[fdsFU]$/.test(pattern) && isRealFile(test, rule)) {
-    if (pattern === '-d') return result(target === 'dir');
-    // -f, -s (a non-empty file), -F and -U (the file after a sub-request): a regular file.
-    return result(target === 'file');
-  }
-  return null;
+  const fileTest = /^!?-[fdsFU]$/.test(pattern);
+  let value: string | null = null;
+  if (test === '%{REQUEST_METHOD}') value = method;
+  else if (test === '%{THE_REQUEST}') value = `${method} /x HTTP/1.1`;
+  else if (test === '%{REQUEST_URI}' && uri !== undefined && !fileTest) value = uri;
+  // The file the request maps to stands for itself; what it is, is `target`.
+  else if (fileTest && isRealFile(test, rule)) value = '/target';
+  if (value === null) return null;
+  return condPatternHolds(pattern, flags, value, () => target);
 }
 
 /**

@@ -16,7 +16,7 @@
 import { ALL_METHODS, hasMethod } from './apache-authz.js';
 import { apacheContextProblems } from './apache-context.js';
 import { apacheDirective, OVERRIDE_CLASSES, type OverrideClass } from './apache-directives.js';
-import { rewriteFlags } from './apache-front-controller.js';
+import { condPatternHolds, rewriteFlags } from './apache-front-controller.js';
 import type { ApacheModel, ApacheSection, ApacheServer, AuthzNode, Scoped } from './apache-model.js';
 import { configuredDirectories, documentRoot, inForce, serverDirective, sortDirectories, stripSlash } from './apache-model.js';
 import { Done, exploreBranches, ForkingRun } from './branches.js';
@@ -1242,31 +1242,10 @@ class ApacheRun extends ForkingRun {
   }
 
   private condHolds(cond: Directive, flags: Map<string, string>, captures: (string | undefined)[]): boolean {
-    const [test = '', raw = ''] = cond.args;
-    const negated = raw.startsWith('!');
-    const pattern = negated ? raw.slice(1) : raw;
+    const [test = '', pattern = ''] = cond.args;
     const value = this.expandTest(test, cond);
-    if (value === null) return this.unknown(`${show(cond)} holds`);
-    let result: boolean;
-    if (/^-[fdsFUl]$/.test(pattern) || pattern === '-x') {
-      if (!value.startsWith('/')) result = false;
-      else {
-        const kind = this.kind(stripSlash(value) || '/');
-        result = pattern === '-d' ? kind === 'dir' : pattern === '-l' ? false : kind === 'file';
-      }
-    } else if (pattern.startsWith('=')) {
-      const want = pattern.slice(1).replace(/^""$/, '');
-      result = flags.has('nc') ? want.toLowerCase() === value.toLowerCase() : want === value;
-    } else if (/^[<>]|^-(eq|ne|lt|le|gt|ge)$/.test(pattern)) {
-      return this.unknown(`${show(cond)} holds`);
-    } else {
-      const re = compilePcre(pattern, flags.has('nc'));
-      if (!re.ok) return this.unknown(`${show(cond)} holds`);
-      const m = execPcre(re, value);
-      result = m !== null;
-      if (m && !negated) captures.splice(0, captures.length, ...m.captures);
-    }
-    return result !== negated;
+    const holds = value === null ? null : condPatternHolds(pattern, flags, value, (path) => this.kind(path), captures);
+    return holds ?? this.unknown(`${show(cond)} holds`);
   }
 
   /** A RewriteCond test string with its %{VARS}, or null when one is not known. */
