@@ -104,7 +104,8 @@ export function apacheDisagreement(branch: Branch, real: ApacheResponse): string
     return null;
   }
   if (real.backend) return `the backend answered (${real.backend.method} ${real.backend.path}), predicted ${branch.status} from ${branch.producer}`;
-  if (cgiMethod !== undefined && branch.status !== 405 && branch.status !== 404) return `the CGI answered (${cgiMethod}), predicted ${branch.status} from ${branch.producer}`;
+  // A CGI may also serve an error page (ErrorDocument), with the error's status: only its own 200 is its answer.
+  if (cgiMethod !== undefined && real.status === 200) return `the CGI answered (${cgiMethod}), predicted ${branch.status} from ${branch.producer}`;
   if (real.status !== branch.status) return `status ${real.status}, predicted ${branch.status} (${branch.producer})`;
   if (JSON.stringify(allowSet(real.allow)) !== JSON.stringify(allowSet(branch.allow))) return `Allow ${JSON.stringify(real.allow)}, predicted ${JSON.stringify(branch.allow)}`;
   if (branch.location !== null && real.location !== branch.location) return `Location ${JSON.stringify(real.location)}, predicted ${JSON.stringify(branch.location)}`;
