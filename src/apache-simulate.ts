@@ -736,7 +736,8 @@ class ApacheRun extends ForkingRun {
     if (w.startsWith('env=')) return this.unknown(`${word} is set for this request`);
     const client = this.request.client;
     if (!/^[\d.]+(\/\d+)?$/.test(w) && !/^[\d.]+\/[\d.]+$/.test(w)) return this.unknown(`the client is ${word} (${show(at)})`);
-    if (client === undefined) return this.unknown(`the client address is in ${word}`);
+    // Not knowing who the client is, is not a gap in reading the config: both ways are answers (nginx's allow/deny fork the same way).
+    if (client === undefined) return this.choose(2, (t) => `the client address ${t === 0 ? 'is' : 'is not'} in ${word}`, false) === 0;
     return ipMatch(w, client);
   }
 
@@ -788,7 +789,7 @@ class ApacheRun extends ForkingRun {
         return args.some((w) => this.clientIs(w, node.node)) ? 'granted' : 'denied';
       case 'local': {
         const c = this.request.client;
-        if (c === undefined) return this.unknown('the client is local') ? 'granted' : 'denied';
+        if (c === undefined) return this.choose(2, (t) => `the client address ${t === 0 ? 'is' : 'is not'} local`, false) === 0 ? 'granted' : 'denied';
         return c === '127.0.0.1' || c === '::1' ? 'granted' : 'denied';
       }
       case 'valid-user':
