@@ -167,7 +167,8 @@ class ApacheRun extends ForkingRun {
 
   /** An error Apache answers itself: ErrorDocument may still change it. */
   private fail(status: number, producer: Producer, allow: string | null = null, sections: readonly ApacheSection[] = this.state?.sections ?? this.topSections()): never {
-    const doc = this.subrequest ? undefined : lastOf(sections, 'errordocument', (d) => d.node.args[0] === String(status));
+    // An error while fetching an ErrorDocument page is not sent to another one (ap_die: a recursive error drops the custom response).
+    const doc = this.subrequest || this.previous !== null ? undefined : lastOf(sections, 'errordocument', (d) => d.node.args[0] === String(status));
     if (doc && status >= 400) {
       const target = doc.node.args[1] ?? '';
       if (/^[a-z][a-z0-9+.-]*:\/\//i.test(target)) {
