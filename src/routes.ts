@@ -5,7 +5,7 @@ import pc from 'picocolors';
 import { jsonUpstream, shownPath } from './explain.js';
 import type { Dialect } from './model.js';
 import { allLocations, type NginxLocation, type NginxModel, type NginxServer } from './nginx-model.js';
-import type { Outcome, SimRequest, Upstream } from './outcome.js';
+import type { Branch, Outcome, SimRequest, Upstream } from './outcome.js';
 
 export const ROUTE_METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'] as const;
 export type RouteMethod = (typeof ROUTE_METHODS)[number];
@@ -18,6 +18,8 @@ export interface Cell {
   upstream: Upstream | null;
   /** The short text the table shows: `405`, `404|405`, `→ proxy`, `?`. */
   text: string;
+  /** Each way the request can go, with its trace, for the HTML report's trace panel; the JSON report leaves it out. */
+  branches?: Branch[];
 }
 
 export interface Route {
@@ -342,6 +344,7 @@ export function cellOf(outcome: Outcome): Cell {
     cannotTell: outcome.cannotTell,
     upstream: jsonUpstream(outcome.upstream),
     text: cellText(outcome),
+    branches: outcome.branches,
   };
 }
 

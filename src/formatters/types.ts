@@ -13,6 +13,8 @@ export interface FormatContext {
   version: string;
   /** Base of the rule docs: a rule's doc is `docsUrl + id + '.md'`. May be empty. */
   docsUrl: string;
+  /** The text of files that have findings, keyed by `Finding.file`, for formats that show the source (html). */
+  sources?: Readonly<Record<string, string>>;
 }
 
 export type Formatter = (findings: readonly Finding[], ctx: FormatContext) => string;
