@@ -197,6 +197,40 @@ function validate(value: unknown, at: At, dir: string): VerblintConfig {
   return config;
 }
 
+/**
+ * JSON with comments: every `// ...` to the end of its line and every
+ * `/* ... *\/` outside strings becomes spaces (line breaks stay), so that
+ * JSON.parse's positions still point into the text as written. An unclosed
+ * `/*` is left for JSON.parse to report where it starts.
+ */
+export function blankComments(text: string): string {
+  const out: string[] = [];
+  let from = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (c === '"') {
+      // Skip the string; a line break ends an unterminated one, as JSON.parse will say.
+      for (i++; i < text.length && text[i] !== '"' && text[i] !== '\n'; i++) if (text[i] === '\\') i++;
+      continue;
+    }
+    if (c !== '/' || (text[i + 1] !== '/' && text[i + 1] !== '*')) continue;
+    let end: number;
+    if (text[i + 1] === '/') {
+      end = text.indexOf('\n', i);
+      if (end < 0) end = text.length;
+    } else {
+      end = text.indexOf('*/', i + 2);
+      if (end < 0) break;
+      end += 2;
+    }
+    out.push(text.slice(from, i), text.slice(i, end).replace(/[^\r\n]/g, ' '));
+    from = end;
+    i = end - 1;
+  }
+  out.push(text.slice(from));
+  return out.join('');
+}
+
 /** Where JSON.parse stopped, as an offset into `text`. */
 function errorOffset(text: string, message: string): number {
   const at = / at position (\d+)/.exec(message);
@@ -269,8 +303,10 @@ function fromKey(value: { verblint: unknown }, path: string, file: string): Load
 }
 
 function fromFile(path: string, file: string): LoadedConfig {
-  const value = parseJson(read(path, file), file);
-  if (basename(path) !== 'package.json') return { file, config: validate(value, new At(file, ''), dirname(path)) };
+  const text = read(path, file);
+  // Our own config files may have comments (verblint init writes them); package.json is npm's and may not.
+  if (basename(path) !== 'package.json') return { file, config: validate(parseJson(blankComments(text), file), new At(file, ''), dirname(path)) };
+  const value = parseJson(text, file);
   if (!hasKey(value)) throw new ConfigError(`${file}: has no "verblint" key`);
   return fromKey(value, path, file);
 }

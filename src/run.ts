@@ -3,9 +3,9 @@
 // the engine. No process, no stdout: the CLI decides what to do with this.
 import { basename, dirname, resolve, sep } from 'node:path';
 import { lint, type EngineOptions, type LintUnit } from './engine.js';
-import type { Finding } from './finding.js';
+import { compareFindings, type Finding } from './finding.js';
 import type { Host } from './host.js';
-import type { Dialect } from './model.js';
+import type { Dialect, ParseResult } from './model.js';
 import { parseApache } from './apache-parse.js';
 import { parseNginx } from './parse.js';
 
@@ -17,6 +17,13 @@ export interface LintInput {
   sysroot?: string;
   /** Apache's ServerRoot, for relative Include paths. */
   serverRoot?: string;
+  /**
+   * Called after each file is read (`read`: `done` of the `total` files given)
+   * and after each tree is linted (`lint`: how many of the files given the
+   * trees linted so far cover; it jumps when a tree includes others, and
+   * ends at `total`).
+   */
+  onProgress?: (done: number, total: number, phase: 'read' | 'lint') => void;
 }
 
 export interface LintOutput {
@@ -61,35 +68,37 @@ export function lintFiles(input: LintInput, engine: EngineOptions): LintOutput {
   // an apache2.conf or httpd.conf, that file's folder.
   const prefixFor = rootFinder(input, 'nginx', /^nginx\.conf$/);
   const serverRootFor = rootFinder(input, 'apache', /^(apache2|httpd)\.conf$/);
+  const total = input.files.length;
   for (const { path, dialect } of input.files) {
+    let tree: ParseResult;
     if (dialect === 'apache') {
       const serverRoot = input.serverRoot ?? serverRootFor(path);
-      const tree = parseApache(path, {
+      tree = parseApache(path, {
         comments: true,
         host: input.host,
         ...(serverRoot !== undefined && { serverRoot }),
         ...(input.sysroot !== undefined && { sysroot: input.sysroot }),
       });
-      parsed.push({ dialect, tree, main: key(input.cwd, path), files: tree.config.map((c) => key(input.cwd, c.path)) });
-      continue;
+    } else {
+      const prefix = input.prefix ?? prefixFor(path);
+      tree = parseNginx(path, {
+        comments: true,
+        host: input.host,
+        ...(prefix !== undefined && { prefix }),
+        ...(input.sysroot !== undefined && { sysroot: input.sysroot }),
+      });
     }
-    const prefix = input.prefix ?? prefixFor(path);
-    const tree = parseNginx(path, {
-      comments: true,
-      host: input.host,
-      ...(prefix !== undefined && { prefix }),
-      ...(input.sysroot !== undefined && { sysroot: input.sysroot }),
-    });
     parsed.push({ dialect, tree, main: key(input.cwd, path), files: tree.config.map((c) => key(input.cwd, c.path)) });
+    input.onProgress?.(parsed.length, total, 'read');
   }
 
   // A file that another tree includes is linted there, in its context. Files
   // that include each other and nothing else includes: the first one leads.
   const included = new Set(parsed.flatMap((u) => u.files.slice(1)));
   const covered = new Set<string>();
-  const units: LintUnit[] = [];
+  const units: typeof parsed = [];
   const take = (u: (typeof parsed)[number]) => {
-    units.push({ dialect: u.dialect, tree: u.tree });
+    units.push(u);
     for (const f of u.files) covered.add(f);
   };
   for (const u of parsed) if (!included.has(u.main)) take(u);
@@ -101,8 +110,18 @@ export function lintFiles(input: LintInput, engine: EngineOptions): LintOutput {
       for (const e of c.errors) if (e.kind === 'read') unreadable.set(key(input.cwd, c.path), e.message);
     }
   }
+  // One tree at a time, for progress; lint() sorts each tree's findings the
+  // way it sorts them all, so sorting the whole again gives the same order.
+  const given = new Set(parsed.map((u) => u.main));
+  const linted = new Set<string>();
+  const all: Finding[] = [];
+  for (const u of units) {
+    for (const f of lint([{ dialect: u.dialect, tree: u.tree }], engine)) all.push(f);
+    for (const f of u.files) if (given.has(f)) linted.add(f);
+    input.onProgress?.(linted.size, given.size, 'lint');
+  }
   const findings: Finding[] = [];
-  for (const f of lint(units, engine)) {
+  for (const f of all.sort(compareFindings)) {
     const last = findings[findings.length - 1];
     if (!last || !sameFinding(last, f)) findings.push(f);
   }

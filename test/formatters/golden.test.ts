@@ -48,6 +48,7 @@ describe('no findings', () => {
     ['stylish', ''],
     ['compact', ''],
     ['json', '[]\n'],
+    ['gitlab', '[]\n'],
     ['github', ''],
   ])('%s prints %j', (name, want) => {
     expect(formatter(name)([], CONTEXT)).toBe(want);
