@@ -109,7 +109,7 @@ function directorySource(dir: ApacheSection, bases: ReadonlyArray<{ url: string;
 }
 
 /** Ports a server answers on: its <VirtualHost> addresses', else the Listen ports (80 when none). */
-function listenPorts(model: ApacheModel): number[] {
+export function listenPorts(model: ApacheModel): number[] {
   const ports = model.main.top.directives
     .filter((d) => d.name === 'listen')
     .map((d) => Number(/(?:^|:)(\d+)$/.exec(d.node.args[0] ?? '')?.[1] ?? NaN))
