@@ -9,7 +9,7 @@ import { discover } from './discover.js';
 import { UNUSED_DISABLE } from './engine.js';
 import { formatExplain, formatExplainJson, shownPath } from './explain.js';
 import { ASSUME_FILES, assumedFiles, diskFiles, type AssumeFiles, type StatKind } from './files.js';
-import type { Finding } from './finding.js';
+import { compareFindings, type Finding } from './finding.js';
 import { ALIASES, FORMATS, formatterFor } from './formatters/index.js';
 import type { FormatContext } from './formatters/types.js';
 import { nodeHost } from './host.js';
@@ -19,13 +19,18 @@ import { normalizePath, parseTarget } from './nginx-vars.js';
 import type { FileOracle, Outcome, SimRequest } from './outcome.js';
 import { buildApacheModel, type ApacheModel } from './apache-model.js';
 import { isHtaccessName, parseApache, parseApacheText } from './apache-parse.js';
-import { apacheAssumedFiles, buildApacheRoutes } from './apache-routes.js';
+import { apacheAssumedFiles, buildApacheRoutes, listenPorts } from './apache-routes.js';
 import { simulateApache } from './apache-simulate.js';
 import { joinPath, parseNginx } from './parse.js';
 import { buildRoutes, formatRoutes, formatRoutesJson, type ServerRoutes } from './routes.js';
+import { formatRoutesHtml } from './routes-html.js';
+import { apiFiles, checkContract, CONTRACT_RULES } from './contract.js';
+import { loadSpec, SpecError } from './openapi.js';
 import { lintFiles } from './run.js';
+import { INIT_FILE, initConfig } from './init.js';
 import { simulate, type SimulateOptions } from './simulate.js';
 import { rules } from '../rules/index.js';
+import type { AnyRule } from './rule.js';
 
 const USAGE = `Usage: verblint [options] [paths...]
        verblint parse FILE... [--include-comments] [--single-file] [--prefix DIR]
@@ -33,13 +38,16 @@ const USAGE = `Usage: verblint [options] [paths...]
                               [--positions] [--indent N]
        verblint explain CONFIG METHOD URL [options]   (see verblint explain --help)
        verblint routes CONFIG [options]               (see verblint routes --help)
+       verblint contract CONFIG... --openapi SPEC     (see verblint contract --help)
+       verblint init [--force]
 
 Lints the nginx and Apache configs (httpd.conf, vhosts, .htaccess) at paths
 (files or directories; default: .).
 
 Options:
-  -f, --format NAME        stylish (default), compact, json, sarif or github;
-                           NAME=FILE writes that format to FILE as well
+  -f, --format NAME        stylish (default), compact, json, sarif, github,
+                           gitlab (Code Quality) or html; NAME=FILE writes that
+                           format to FILE as well
   -o, --output-file FILE   write the report to FILE instead of stdout
   -c, --config FILE        use this config file (default: verblint.config.json,
                            .verblintrc.json or package.json "verblint", found upwards)
@@ -62,6 +70,11 @@ files in the same shape: sections are directives with a "block"):
       --single-file        do not follow include
       --positions          add column and end positions to every node and argument
       --indent N           pretty-print the JSON with N spaces
+
+init writes verblint.config.json in the current directory: every rule with its
+default severity and options, and the other settings, explained in comments.
+It changes nothing until you edit it.
+      --force              overwrite an existing verblint.config.json
 
 Exit codes: 0 no errors (and warnings within --max-warnings), 1 errors or too
 many warnings, 2 verblint could not do its job (bad flag, unreadable path, no
@@ -126,7 +139,9 @@ conditions; "close" when return 444 closes the connection; "?" when verblint
 cannot tell.
 
 Options:
-  -f, --format NAME        text (default) or json
+  -f, --format NAME        text (default), json or html (one page: a colour-coded
+                           matrix per server, a click on a cell shows its trace)
+  -o, --output-file FILE   write the report to FILE instead of stdout
       --assume-files MODE  exist, missing or unknown (default: unknown, so a
                            static location lists every status a file, a
                            directory or nothing at the path would give); for
@@ -140,6 +155,53 @@ Options:
 
 Exit codes: 0 the table was computed, 2 a bad flag, an unreadable config or a
 config with syntax errors.`;
+
+const CONTRACT_USAGE = `Usage: verblint contract CONFIG... --openapi SPEC [options]
+
+Holds each CONFIG against an OpenAPI 3.x or Swagger 2.0 document (YAML or
+JSON; $refs to other files are followed, never to URLs):
+  verblint contract nginx.conf --openapi openapi.yaml
+  verblint contract /etc/apache2/apache2.conf --openapi api.json --base-url https://api.example.com/v1
+
+Every operation becomes one request: the path template filled with the
+parameter's example (or default, or a value of its type), required query
+parameters and headers set, a body when it takes one, and the Host, port and
+base path of its first server (or --base-url). The simulator then follows the
+request through CONFIG as verblint explain does. A request that does not reach
+a backend as declared (same method, body kept) is a finding at the config
+line that decided:
+  contract-method-blocked     error: limit_except or <Limit>, a static or
+                              regex location, a redirect that turns POST into
+                              GET, a path nothing proxies; a warning when it
+                              depends on files or conditions
+  contract-preflight-blocked  the CORS preflight (OPTIONS with Origin and
+                              Access-Control-Request-Method) is refused; checked
+                              when a server of the spec has a host, or with --cors
+GET, HEAD and OPTIONS that the server answers itself with 2xx count as served.
+Each CONFIG is checked on its own (one per deployment: staging, production).
+
+Files: the request's own path is taken not to exist on disk (an API path is
+not a file) and everything else the config names (index.php, a root) to
+exist; --assume-files sets one rule for every path instead.
+
+Options:
+      --openapi SPEC       the API description (required)
+      --base-url URL       send every request here instead of the spec's server:
+                           https://api.example.com/v1, or a base path /v1. A port
+                           the config does not listen on (443 when TLS ends at a
+                           load balancer) is replaced by the first one it does
+      --cors               check preflights even when no server of the spec has a host
+      --origin ORIGIN      the Origin of the preflights (default https://app.example.com)
+  -f, --format NAME        stylish (default), compact, json, sarif, github or any
+                           lint format; NAME=FILE writes it to FILE as well
+  -o, --output-file FILE   write the report to FILE instead of stdout
+      --assume-files MODE  exist, missing or unknown, as explain reads it
+      --max-warnings N, --quiet, --dialect, --prefix, --server-root, --sysroot,
+      --color, --no-color  as for linting
+
+Exit codes: 0 every operation passes (warnings within --max-warnings), 1 an
+operation is blocked, 2 a bad flag, an unreadable config or spec, a config
+with syntax errors, or a spec without operations.`;
 
 class UsageError extends Error {}
 
@@ -163,8 +225,13 @@ const OPTIONS = {
   positions: { type: 'boolean' },
   indent: { type: 'string' },
   'assume-files': { type: 'string' },
+  openapi: { type: 'string' },
+  'base-url': { type: 'string' },
+  cors: { type: 'boolean' },
+  origin: { type: 'string' },
   header: { type: 'string', multiple: true },
   client: { type: 'string' },
+  force: { type: 'boolean' },
   version: { type: 'boolean', short: 'v' },
   help: { type: 'boolean', short: 'h' },
 } satisfies ParseArgsConfig['options'];
@@ -237,13 +304,15 @@ function runParse(files: string[], values: Values): number {
   return status;
 }
 
-/** The one output format of explain and routes: text or json. */
-function simFormat(values: Values): 'text' | 'json' {
+/** The one output format of explain (text or json) and routes (html too). */
+function simFormat<F extends string = 'text' | 'json'>(values: Values, allowed: readonly F[] = ['text', 'json'] as F[]): F {
   const formats = values.format ?? [];
   if (formats.length > 1) throw new UsageError('--format can be given once here');
   const name = formats[0] ?? 'text';
-  if (name !== 'text' && name !== 'json') throw new UsageError(`unknown format "${name}"; choose text or json`);
-  return name;
+  if (!(allowed as readonly string[]).includes(name)) {
+    throw new UsageError(`unknown format "${name}"; choose ${allowed.slice(0, -1).join(', ')} or ${allowed[allowed.length - 1]}`);
+  }
+  return name as F;
 }
 
 function assumeFiles(values: Values): AssumeFiles | undefined {
@@ -272,6 +341,8 @@ interface SimConfig {
   /** --assume-files for a request to a path (decoded). */
   assumed: (mode: AssumeFiles, path: string) => FileOracle;
   routes: (mode: AssumeFiles) => ServerRoutes[];
+  /** The ports the config listens on, the first the most likely. */
+  ports: number[];
 }
 
 /** Reads CONFIG in the dialect linting would give it (or --dialect's), ready to simulate requests. */
@@ -281,14 +352,15 @@ function loadForSim(file: string, values: Values): SimConfig {
     if (values['server-root'] !== undefined) throw new UsageError(`--server-root is for Apache configs, and ${file} is read as nginx (see --dialect)`);
     const model = buildModel(loadNginx(file, values));
     const run = (request: SimRequest): Outcome => simulate(model, request, simOptions(values));
-    return { dialect, run, assumed: (mode) => assumedFiles(mode), routes: (mode) => buildRoutes(model, run, { files: assumedFiles(mode) }) };
+    const ports = [...new Set(model.servers.flatMap((s) => s.info.listens.filter((l) => !l.address.startsWith('unix:')).map((l) => l.port)))];
+    return { dialect, run, assumed: (mode) => assumedFiles(mode), routes: (mode) => buildRoutes(model, run, { files: assumedFiles(mode) }), ports };
   }
   if (values.prefix !== undefined) throw new UsageError(`--prefix is for nginx configs, and ${file} is read as Apache (its ServerRoot is --server-root)`);
   if (isHtaccessName(file)) throw new UsageError(`${file} is a .htaccess file: name the server config (apache2.conf, httpd.conf, a site) instead; the .htaccess files on this machine are read from there`);
   const model = loadApache(file, values);
   const run = (request: SimRequest): Outcome => simulateApache(model, request);
   const assumed = (mode: AssumeFiles, path: string): FileOracle => apacheAssumedFiles(model, mode, path);
-  return { dialect, run, assumed, routes: (mode) => buildApacheRoutes(model, run, { files: (path) => assumed(mode, path) }) };
+  return { dialect, run, assumed, routes: (mode) => buildApacheRoutes(model, run, { files: (path) => assumed(mode, path) }), ports: listenPorts(model) };
 }
 
 /** Parses an Apache CONFIG and builds its model, with the .htaccess files found on this machine. */
@@ -395,13 +467,182 @@ function runExplain(args: string[], values: Values): number {
 }
 
 function runRoutes(args: string[], values: Values): number {
-  const format = simFormat(values);
+  const format = simFormat(values, ['text', 'json', 'html']);
   const mode = assumeFiles(values) ?? 'unknown';
   if (args.length !== 1) throw new UsageError('routes takes one CONFIG, e.g. verblint routes nginx.conf');
   const sim = loadForSim(args[0]!, values);
   const servers = sim.routes(mode);
   const cwd = process.cwd();
-  process.stdout.write(format === 'json' ? formatRoutesJson(servers, { cwd }) : formatRoutes(servers, { cwd, color: useColor(values), dialect: sim.dialect }));
+  const toFile = values['output-file'];
+  const report =
+    format === 'json'
+      ? formatRoutesJson(servers, { cwd })
+      : format === 'html'
+        ? formatRoutesHtml(servers, { cwd, dialect: sim.dialect, title: `verblint routes ${shownPath(args[0]!, cwd)}` })
+        : formatRoutes(servers, { cwd, color: toFile === undefined && useColor(values), dialect: sim.dialect });
+  if (toFile !== undefined) writeReport(toFile, report);
+  else process.stdout.write(report);
+  return 0;
+}
+
+/** The columns of the directive on a config line: from its first non-blank character to the end of the line. */
+function lineSpan(texts: Map<string, string[]>, file: string, line: number): { column: number; endColumn: number } {
+  let lines = texts.get(file);
+  if (!lines) {
+    try {
+      lines = readFileSync(file, 'utf8').split('\n');
+    } catch {
+      lines = [];
+    }
+    texts.set(file, lines);
+  }
+  const text = (lines[line - 1] ?? '').replace(/\s+$/, '');
+  const column = text.search(/\S/) + 1 || 1;
+  return { column, endColumn: Math.max(column, text.length + 1) };
+}
+
+async function runContract(configs: string[], values: Values): Promise<number> {
+  if (configs.length === 0) throw new UsageError('contract needs at least one CONFIG, e.g. verblint contract nginx.conf --openapi openapi.yaml');
+  const specFile = values.openapi;
+  if (specFile === undefined) throw new UsageError('contract needs --openapi SPEC: the OpenAPI or Swagger document to hold the config against');
+  const mode = assumeFiles(values);
+  const formats = outputFormats(values);
+  const maxWarnings = wholeNumber('--max-warnings', values['max-warnings']);
+  const cwd = process.cwd();
+  // A .htaccess read under --sysroot is named by its path on the server; findings name the file here.
+  const sysroot = values.sysroot;
+  const here = (file: string): string => {
+    const inside = sysroot !== undefined && file.startsWith('/') ? joinPath(sysroot, file.slice(1)) : undefined;
+    return inside !== undefined && statKind(inside) === 'file' ? inside : file;
+  };
+  const display = (file: string): string => shownPath(here(file), cwd);
+  let spec;
+  try {
+    spec = await loadSpec(specFile);
+  } catch (e) {
+    if (e instanceof SpecError) throw new UsageError(`${display(e.at.file)}:${e.at.line}:${e.at.column}: ${e.message}`);
+    throw e;
+  }
+  for (const problem of spec.problems) process.stderr.write(`verblint: warning: ${display(spec.file)} is not valid ${spec.kind}: ${problem}\n`);
+  if (spec.operations.length === 0) throw new UsageError(`${display(spec.file)} declares no operations (its "paths" is empty)`);
+
+  const texts = new Map<string, string[]>();
+  const findings: Finding[] = [];
+  for (const config of configs) {
+    const sim = loadForSim(config, values);
+    const result = checkContract(
+      spec,
+      {
+        dialect: sim.dialect,
+        file: config,
+        run: sim.run,
+        ports: sim.ports,
+        files: (path) => (mode !== undefined ? sim.assumed(mode, path) : apiFiles(path, sim.assumed('exist', path))),
+      },
+      {
+        ...(values['base-url'] !== undefined && { baseUrl: values['base-url'] }),
+        cors: values.cors === true || values.origin !== undefined,
+        origin: values.origin ?? 'https://app.example.com',
+        display,
+        span: (file, line) => lineSpan(texts, here(file), line),
+      },
+    );
+    findings.push(...result.findings);
+    const count = (v: string): number => result.checks.filter((c) => c.verdict === v).length;
+    const unsure = result.checks.filter((c) => c.verdict === 'cannot-tell').map((c) => `${c.operation.method} ${c.operation.path}`);
+    process.stderr.write(
+      `verblint: ${display(config)}: ${result.checks.length} operations of ${display(spec.file)}: ${count('reaches')} reach the backend, ${count('blocked')} blocked, ${count('may-be-blocked')} may be blocked${unsure.length > 0 ? `, cannot tell for ${unsure.join(', ')}` : ''}\n`,
+    );
+  }
+  const shown = writeFindings(findings.sort(compareFindings), formats, values, CONTRACT_RULES);
+  return findingsExit(shown, maxWarnings);
+}
+
+/** The report formats a run writes: one for the console (or -o), and any NAME=FILE extras. */
+interface Formats {
+  primary: string;
+  extras: Array<{ name: string; file: string }>;
+}
+
+/** Reads --format (and VERBLINT_FORMAT) before any work is done, so a bad name fails fast. */
+function outputFormats(values: Values): Formats {
+  const requested = values.format ?? [];
+  const extras = requested.filter((f) => f.includes('=')).map((f) => {
+    const [name, file] = [f.slice(0, f.indexOf('=')), f.slice(f.indexOf('=') + 1)];
+    if (file === '') throw new UsageError(`--format ${f}: name a file after "="`);
+    return { name: formatName(name), file };
+  });
+  const primaries = requested.filter((f) => !f.includes('='));
+  if (primaries.length > 1) throw new UsageError(`--format can name one console format; write the others as NAME=FILE`);
+  return { primary: formatName(primaries[0] ?? process.env.VERBLINT_FORMAT ?? 'stylish'), extras };
+}
+
+/** Writes the findings in every requested format; gives back those reported (errors only with --quiet). */
+function writeFindings(all: readonly Finding[], formats: Formats, values: Values, ruleList: readonly AnyRule[]): Finding[] {
+  const cwd = process.cwd();
+  const { primary, extras } = formats;
+  const findings = values.quiet ? all.filter((f) => f.severity === 'error') : [...all];
+  const pkg = packageJson();
+  // The html format shows each file's source beside its findings.
+  const sources = primary === 'html' || extras.some((e) => e.name === 'html') ? readSources(findings, cwd) : undefined;
+  const context = (color: boolean): FormatContext => ({
+    color,
+    cwd,
+    rules: ruleList,
+    version: pkg.version,
+    docsUrl: pkg.homepage ? `${pkg.homepage.replace(/\/$/, '')}/blob/main/rules/` : '',
+    ...(sources !== undefined && { sources }),
+  });
+  const toFile = values['output-file'];
+  const report = formatterFor(primary)!(findings, context(toFile === undefined && primary === 'stylish' && useColor(values)));
+  if (toFile !== undefined) writeReport(toFile, report);
+  else process.stdout.write(report);
+  for (const { name, file } of extras) writeReport(file, formatterFor(name)!(findings, context(false)));
+  return findings;
+}
+
+/** 1 for an error, or for more warnings than --max-warnings (unused suppressions aside); else 0. */
+function findingsExit(findings: readonly Finding[], maxWarnings: number | undefined): number {
+  const errors = findings.filter((f) => f.severity === 'error').length;
+  const warnings = findings.filter((f) => f.severity === 'warning' && f.ruleId !== UNUSED_DISABLE).length;
+  if (errors > 0) return 1;
+  if (maxWarnings !== undefined && warnings > maxWarnings) {
+    process.stderr.write(`verblint: ${warnings} warnings, more than --max-warnings ${maxWarnings}\n`);
+    return 1;
+  }
+  return 0;
+}
+
+/** `verblint init`: writes verblint.config.json here, refusing to overwrite one unless --force. */
+function runInit(args: string[], values: Values): number {
+  if (args.length > 0) throw new UsageError(`init takes no arguments; it writes ${INIT_FILE} in the current directory`);
+  const flag = Object.keys(values).find((k) => k !== 'force');
+  if (flag !== undefined) throw new UsageError(`--${flag} is not for verblint init, which takes only --force`);
+  const cwd = process.cwd();
+  // Which config runs now, to say which one the new file takes the place of.
+  let before: string | undefined;
+  try {
+    before = loadConfig(cwd).file;
+  } catch {
+    before = undefined;
+  }
+  const pkg = packageJson();
+  const text = initConfig(rules, {
+    version: pkg.version,
+    docsUrl: pkg.homepage ? `${pkg.homepage.replace(/\/$/, '')}/blob/main/rules/` : '',
+  });
+  try {
+    // 'wx' fails when the file exists, with no window between a check and the write.
+    writeFileSync(resolve(cwd, INIT_FILE), text, { flag: values.force ? 'w' : 'wx' });
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'EEXIST') throw new UsageError(`${INIT_FILE} already exists; verblint init --force overwrites it`);
+    throw new UsageError(`cannot write ${INIT_FILE}: ${(e as Error).message}`);
+  }
+  process.stdout.write(`wrote ${INIT_FILE}: ${rules.length} rules at their default settings\n`);
+  if (before !== undefined && before !== INIT_FILE) {
+    process.stderr.write(`verblint: ${INIT_FILE} now takes the place of ${before}\n`);
+  }
   return 0;
 }
 
@@ -411,6 +652,42 @@ function listRules(): number {
     process.stdout.write(`${r.id.padEnd(width)}  ${r.severity.padEnd(7)}  ${r.dialects.join(',').padEnd(12)}  ${r.description}\n`);
   }
   return 0;
+}
+
+/** Fewer files than this are linted before anyone would read a progress line. */
+const PROGRESS_MIN_FILES = 100;
+
+interface Progress {
+  update: (done: number, total: number, phase: 'read' | 'lint') => void;
+  clear: () => void;
+}
+
+/**
+ * `verblint: reading 120/1400 files` on stderr, redrawn in place, when many
+ * files are linted on a terminal: never into a pipe or a file, in CI or with
+ * --quiet. Spaces rub out the old line: TERM=dumb has no erase-line code.
+ */
+function progressLine(values: Values, files: number): Progress | undefined {
+  const ci = process.env.CI;
+  const inCi = ci !== undefined && ci !== '' && ci !== '0' && ci !== 'false';
+  if (process.stderr.isTTY !== true || values.quiet || inCi || files < PROGRESS_MIN_FILES) return undefined;
+  let shown = '';
+  let step = '';
+  return {
+    update(done, total, phase) {
+      // Redraw once per percent, not once per file.
+      const now = `${phase} ${Math.floor((done * 100) / total)}`;
+      if (now === step && done !== total) return;
+      step = now;
+      const text = `verblint: ${phase === 'read' ? 'reading' : 'linting'} ${done}/${total} files`;
+      process.stderr.write(`\r${text.padEnd(shown.length)}`);
+      shown = text;
+    },
+    clear() {
+      if (shown !== '') process.stderr.write(`\r${' '.repeat(shown.length)}\r`);
+      shown = '';
+    },
+  };
 }
 
 function runLint(paths: string[], values: Values): number {
@@ -425,16 +702,7 @@ function runLint(paths: string[], values: Values): number {
   const dialect = dialectFlag(values);
   const maxWarnings = wholeNumber('--max-warnings', values['max-warnings']) ?? config.maxWarnings;
 
-  // Formats: one for the console (or -o), and any NAME=FILE extras.
-  const requested = values.format ?? [];
-  const extras = requested.filter((f) => f.includes('=')).map((f) => {
-    const [name, file] = [f.slice(0, f.indexOf('=')), f.slice(f.indexOf('=') + 1)];
-    if (file === '') throw new UsageError(`--format ${f}: name a file after "="`);
-    return { name: formatName(name), file };
-  });
-  const primaries = requested.filter((f) => !f.includes('='));
-  if (primaries.length > 1) throw new UsageError(`--format can name one console format; write the others as NAME=FILE`);
-  const primary = formatName(primaries[0] ?? process.env.VERBLINT_FORMAT ?? 'stylish');
+  const formats = outputFormats(values);
 
   const discovery = discover(paths, {
     cwd,
@@ -448,53 +716,51 @@ function runLint(paths: string[], values: Values): number {
     throw new UsageError(`no such file or directory: ${discovery.missing.join(', ')}`);
   }
   const prefix = values.prefix ?? config.prefix;
-  const output = lintFiles(
-    {
-      files: discovery.files,
-      cwd,
-      host: nodeHost,
-      ...(prefix !== undefined && { prefix }),
-      ...(values.sysroot !== undefined && { sysroot: values.sysroot }),
-      ...(values['server-root'] !== undefined && { serverRoot: values['server-root'] }),
-    },
-    {
-      rules,
-      severity: settings.severity,
-      options: settings.options,
-      reportUnusedDisable: values['report-unused-disable'] ?? false,
-      displayPath: (p) => relative(cwd, resolve(cwd, p)).split(sep).join('/'),
-    },
-  );
+  const serverRoot = values['server-root'] ?? config.serverRoot;
+  const progress = progressLine(values, discovery.files.length);
+  let output;
+  try {
+    output = lintFiles(
+      {
+        files: discovery.files,
+        cwd,
+        host: nodeHost,
+        ...(prefix !== undefined && { prefix }),
+        ...(values.sysroot !== undefined && { sysroot: values.sysroot }),
+        ...(serverRoot !== undefined && { serverRoot }),
+        ...(progress !== undefined && { onProgress: progress.update }),
+      },
+      {
+        rules,
+        severity: settings.severity,
+        options: settings.options,
+        reportUnusedDisable: values['report-unused-disable'] ?? false,
+        displayPath: (p) => relative(cwd, resolve(cwd, p)).split(sep).join('/'),
+      },
+    );
+  } finally {
+    progress?.clear();
+  }
   if (output.trees === 0) {
     throw new UsageError(`no nginx or Apache config files found in ${paths.join(', ')}`);
   }
 
-  let findings: Finding[] = output.findings;
-  if (values.quiet) findings = findings.filter((f) => f.severity === 'error');
-  const pkg = packageJson();
-  const context = (color: boolean): FormatContext => ({
-    color,
-    cwd,
-    rules,
-    version: pkg.version,
-    docsUrl: pkg.homepage ? `${pkg.homepage.replace(/\/$/, '')}/blob/main/rules/` : '',
-  });
-  const toFile = values['output-file'];
-  const report = formatterFor(primary)!(findings, context(toFile === undefined && primary === 'stylish' && useColor(values)));
-  if (toFile !== undefined) writeReport(toFile, report);
-  else process.stdout.write(report);
-  for (const { name, file } of extras) writeReport(file, formatterFor(name)!(findings, context(false)));
-
+  const shown = writeFindings(output.findings, formats, values, rules);
   for (const u of output.unreadable) process.stderr.write(`verblint: cannot read ${u.path}: ${u.message}\n`);
-  if (output.unreadable.length > 0) return 2;
-  const errors = findings.filter((f) => f.severity === 'error').length;
-  const warnings = findings.filter((f) => f.severity === 'warning' && f.ruleId !== UNUSED_DISABLE).length;
-  if (errors > 0) return 1;
-  if (maxWarnings !== undefined && warnings > maxWarnings) {
-    process.stderr.write(`verblint: ${warnings} warnings, more than --max-warnings ${maxWarnings}\n`);
-    return 1;
+  return output.unreadable.length > 0 ? 2 : findingsExit(shown, maxWarnings);
+}
+
+/** The text of each file that has findings, keyed by Finding.file; a file that cannot be read is left out. */
+function readSources(findings: readonly Finding[], cwd: string): Record<string, string> {
+  const sources: Record<string, string> = {};
+  for (const file of new Set(findings.map((f) => f.file))) {
+    try {
+      sources[file] = readFileSync(resolve(cwd, file), 'utf8');
+    } catch {
+      // The report then lists this file's findings without its source.
+    }
   }
-  return 0;
+  return sources;
 }
 
 function writeReport(file: string, text: string): void {
@@ -506,7 +772,7 @@ function writeReport(file: string, text: string): void {
   }
 }
 
-export function main(argv: string[]): number {
+export function main(argv: string[]): number | Promise<number> {
   let parsed;
   try {
     parsed = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true, strict: true });
@@ -516,7 +782,7 @@ export function main(argv: string[]): number {
   const { values, positionals } = parsed;
   const command = positionals[0];
   if (values.help) {
-    const text = command === 'explain' ? EXPLAIN_USAGE : command === 'routes' ? ROUTES_USAGE : USAGE;
+    const text = command === 'explain' ? EXPLAIN_USAGE : command === 'routes' ? ROUTES_USAGE : command === 'contract' ? CONTRACT_USAGE : USAGE;
     process.stdout.write(`${text}\n`);
     return 0;
   }
@@ -525,9 +791,17 @@ export function main(argv: string[]): number {
     return 0;
   }
   if (values['list-rules']) return listRules();
-  if (command !== 'explain' && command !== 'routes') {
+  if (command !== 'explain' && command !== 'routes' && command !== 'contract') {
     const misplaced = (['assume-files', 'header', 'client'] as const).find((name) => values[name] !== undefined);
     if (misplaced) throw new UsageError(`--${misplaced} is for verblint explain and verblint routes`);
+  }
+  if (command !== 'init' && values.force !== undefined) throw new UsageError('--force is for verblint init');
+  if (command !== 'contract') {
+    const misplaced = (['openapi', 'base-url', 'cors', 'origin'] as const).find((name) => values[name] !== undefined);
+    if (misplaced) throw new UsageError(`--${misplaced} is for verblint contract`);
+  }
+  if (command === 'contract' && (values.header !== undefined || values.client !== undefined)) {
+    throw new UsageError(`--${values.header !== undefined ? 'header' : 'client'} is for verblint explain`);
   }
   if (command === 'routes' && (values.header !== undefined || values.client !== undefined)) {
     throw new UsageError(`--${values.header !== undefined ? 'header' : 'client'} is for verblint explain`);
@@ -535,6 +809,8 @@ export function main(argv: string[]): number {
   if (command === 'parse') return runParse(positionals.slice(1), values);
   if (command === 'explain') return runExplain(positionals.slice(1), values);
   if (command === 'routes') return runRoutes(positionals.slice(1), values);
+  if (command === 'contract') return runContract(positionals.slice(1), values);
+  if (command === 'init') return runInit(positionals.slice(1), values);
   return runLint(positionals.length > 0 ? positionals : ['.'], values);
 }
 
@@ -543,9 +819,7 @@ process.stdout.on('error', (e: NodeJS.ErrnoException) => {
   throw e;
 });
 
-try {
-  process.exitCode = main(process.argv.slice(2));
-} catch (e) {
+function fail(e: unknown): void {
   if (e instanceof UsageError || e instanceof ConfigError) {
     process.stderr.write(`verblint: ${e.message}\n`);
   } else {
@@ -554,4 +828,12 @@ try {
     process.stderr.write(`verblint: internal error: ${(e as Error).message}${detail}\n`);
   }
   process.exitCode = 2;
+}
+
+try {
+  const code = main(process.argv.slice(2));
+  if (typeof code === 'number') process.exitCode = code;
+  else code.then((c) => (process.exitCode = c), fail);
+} catch (e) {
+  fail(e);
 }

@@ -97,6 +97,12 @@ describe('verblint PATH', () => {
     expect(verblint(dir, ['-f', 'compact', '--server-root', 'elsewhere', 'apache2/apache2.conf']).stdout).toBe(
       'apache2/apache2.conf:2:9: error: Could not open directory elsewhere/sites-enabled: No such file or directory [include-missing]\n',
     );
+    // serverRoot in the config file does what --server-root does (relative to the config file); the flag wins.
+    writeFileSync(join(dir, 'verblint.config.json'), '{ "serverRoot": "elsewhere" }\n');
+    expect(verblint(dir, ['-f', 'compact', 'apache2/apache2.conf']).stdout).toBe(
+      `apache2/apache2.conf:2:9: error: Could not open directory ${dir}/elsewhere/sites-enabled: No such file or directory [include-missing]\n`,
+    );
+    expect(verblint(dir, ['-f', 'compact', '--server-root', 'apache2', 'apache2/apache2.conf']).stdout).toMatch(/^apache2\/sites-enabled\/a\.conf:2:11: error: Could not open configuration file apache2\/snippets\/missing\.conf/);
   });
 
   it('exits 2 with one line on stderr for a path that does not exist', () => {
@@ -114,7 +120,7 @@ describe('verblint PATH', () => {
     expect(verblint(dir, ['--format', 'xml', 'nginx.conf'])).toEqual({
       status: 2,
       stdout: '',
-      stderr: 'verblint: unknown format "xml"; choose one of stylish, compact, json, sarif, github\n',
+      stderr: 'verblint: unknown format "xml"; choose one of stylish, compact, json, sarif, github, gitlab, html\n',
     });
     expect(verblint(dir, ['--rule', 'no-such-rule=off', 'nginx.conf'])).toEqual({
       status: 2,
