@@ -126,3 +126,67 @@ export function directivesNamed(nodes: readonly Directive[], name: string): Dire
   for (const d of directives(nodes)) if (d.directive === name) out.push(d);
   return out;
 }
+
+/**
+ * Bounds nesting across files. An include inside L blocks puts the included
+ * file's blocks L levels deeper; the parsers bound each file's own nesting,
+ * and this bounds the sum along every chain of includes, so that code walking
+ * the tree through includes a level at a time stays within the stack. An
+ * include that would nest past `max` loses that file from its `includes`, and
+ * an error at the include says why. Without recursion: a chain may be long.
+ */
+export function boundIncludeNesting(config: ParsedFile[], max: number, message: (included: string) => string): void {
+  // Each file's own depth, and its includes as [directive, blocks around it, file included].
+  const own = config.map(() => 0);
+  const edges = config.map((c, i) => {
+    const found: Array<[Directive, number, number]> = [];
+    const todo: Array<[readonly Directive[], number]> = [[c.parsed, 0]];
+    while (todo.length > 0) {
+      const [nodes, level] = todo.pop()!;
+      for (const d of nodes) {
+        for (const t of d.includes ?? []) found.push([d, level, t]);
+        if (d.block) {
+          own[i] = Math.max(own[i]!, level + 1);
+          todo.push([d.block, level + 1]);
+        }
+      }
+    }
+    return found.sort((a, b) => a[0].offset - b[0].offset);
+  });
+
+  // Depth first from the main file, then from each file it does not reach
+  // (rules walk those from their own top). A file reached again no deeper
+  // than before has nothing new to check; one on the current chain is a
+  // cycle, which the parser reports and the walkers do not follow.
+  const deepest = config.map(() => -1);
+  const onChain = new Uint8Array(config.length);
+  for (let root = 0; root < config.length; root++) {
+    if (deepest[root]! >= 0) continue;
+    deepest[root] = 0;
+    onChain[root] = 1;
+    const chain = [{ file: root, base: 0, next: 0 }];
+    while (chain.length > 0) {
+      const top = chain[chain.length - 1]!;
+      const edge = edges[top.file]![top.next++];
+      if (edge === undefined) {
+        onChain[top.file] = 0;
+        chain.pop();
+        continue;
+      }
+      const [d, level, t] = edge;
+      const base = top.base + level;
+      // Cut already, on a deeper way to the same include.
+      if (!d.includes!.includes(t)) continue;
+      if (onChain[t] || base <= deepest[t]!) continue;
+      if (base + own[t]! > max) {
+        d.includes = d.includes!.filter((i) => i !== t);
+        const from = config[top.file]!;
+        from.errors.push({ kind: 'syntax', file: from.file, message: message(config[t]!.file), line: d.line, column: d.column });
+        continue;
+      }
+      deepest[t] = base;
+      onChain[t] = 1;
+      chain.push({ file: t, base, next: 0 });
+    }
+  }
+}

@@ -54,7 +54,7 @@ describe('nginx syntax errors', () => {
     expect(ok.parsed).toHaveLength(1);
     const { errors } = parseNginxText(nest(MAX_DEPTH + 1), 'deep.conf');
     expect(errors).toEqual([
-      { kind: 'syntax', file: 'deep.conf', message: `blocks are nested more than ${MAX_DEPTH} deep`, line: MAX_DEPTH + 1, column: 12 },
+      { kind: 'syntax', file: 'deep.conf', message: `blocks nested too deeply: verblint reads at most ${MAX_DEPTH} levels (nginx has no limit of its own; it crashes when its stack runs out, some 13,000 levels deep with an 8 MB stack)`, line: MAX_DEPTH + 1, column: 12 },
     ]);
   });
 
