@@ -13,7 +13,8 @@
 import { parse as peggyApache } from '#grammar/apache';
 import type { Arg, Directive, IgnoredText, ParseError, ParsedFile, ParseResult, ParseWarning } from './model.js';
 import { nodeHost, type Host } from './host.js';
-import { joinPath, lineStarts, Locator } from './parse.js';
+import { boundIncludeNesting } from './model.js';
+import { binaryError, INCLUDE_CYCLE, joinPath, lineStarts, Locator, MAX_DEPTH } from './parse.js';
 
 export interface ApacheParseOptions {
   /** Keep `#` comments as `{directive: "#"}` nodes. */
@@ -36,6 +37,9 @@ export const CONDITIONAL_SECTIONS: ReadonlySet<string> = new Set([
 
 /** A logical line may be this long in .htaccess (HUGE_STRING_LEN less the newline and NUL). */
 export const HTACCESS_LINE_MAX = 8190;
+
+/** A logical line of server config must be shorter than this many bytes (VARBUF_MAX_LEN, 16 MiB). */
+export const CONFIG_LINE_MAX = 16 * 1024 * 1024;
 
 /** Whether a file is read as .htaccess (per-directory) rather than server config. */
 export function isHtaccessName(file: string): boolean {
@@ -236,6 +240,10 @@ export function parseApacheText(text: string, file: string, options: ApacheTextO
 
   function readLine(line: LogicalLine): void {
     const t = line.text;
+    // httpd fails while reading the line, before it looks at what it holds.
+    if (!htaccess && t.length * 3 >= CONFIG_LINE_MAX && Buffer.byteLength(t, 'utf8') >= CONFIG_LINE_MAX) {
+      fail(`line too long: Apache reads at most ${CONFIG_LINE_MAX - 1} bytes in one configuration line and fails with "Line too long"`, line.endLine, 1);
+    }
     let s = 0;
     let e = t.length;
     while (s < e && isSpace(t[s])) s++;
@@ -309,6 +317,14 @@ export function parseApacheText(text: string, file: string, options: ApacheTextO
       }
       const gt = rest.lastIndexOf('>');
       if (gt < 0) fail(`<${sectionName}> directive missing closing '>'`, reportLine, reportColumn());
+      // Code that walks the tree recurses once a level: a bound, said to be verblint's.
+      if (stack.length >= MAX_DEPTH) {
+        fail(
+          `<${sectionName}> nested too deeply: verblint reads sections at most ${MAX_DEPTH} levels deep (Apache has no limit of its own; httpd 2.4 crashes when its stack runs out, some 8,400 levels deep with an 8 MB stack)`,
+          reportLine,
+          reportColumn(),
+        );
+      }
       const inner = rest.slice(0, gt);
       const words = (peggyApache(inner, { startRule: 'Words' }) as Word[]).map((w) => arg(w, restStart));
       const d = node(sectionName, words, Math.min(ex.length, restStart + gt + 1));
@@ -420,10 +436,14 @@ const ERRNO_TEXT: Record<string, string> = {
   EACCES: 'Permission denied',
   ENOTDIR: 'Not a directory',
   ELOOP: 'Too many levels of symbolic links',
+  EISDIR: 'Is a directory',
+  ENOTREG: 'Not a regular file (a FIFO, socket or device), so it is not read',
 };
 
-/** Apache's maximum include depth (AP_MAX_INCLUDE_DEPTH). */
-const MAX_INCLUDE_DEPTH = 128;
+/** Apache's maximum include depth (AP_MAX_INCLUDE_DEPTH): files below the main one. */
+export const MAX_INCLUDE_DEPTH = 128;
+
+const TOO_DEEP = `Exceeded maximum include depth of ${MAX_INCLUDE_DEPTH}, There appears to be a recursion.`;
 
 /**
  * Parses a main config and, unless `singleFile`, every file it includes, as
@@ -460,6 +480,13 @@ export function parseApache(file: string, options: ApacheParseOptions = {}): Par
       entry.status = 'failed';
       return i;
     }
+    const binary = binaryError(text, name, 'Apache');
+    if (binary) {
+      entry.errors.push(binary);
+      entry.lines = lineStarts(text).length;
+      entry.status = 'failed';
+      return i;
+    }
     reading.push(i);
     const result = parseApacheText(text, name, {
       comments: options.comments ?? false,
@@ -490,42 +517,65 @@ export function parseApache(file: string, options: ApacheParseOptions = {}): Par
     const problem = (message: string): void => {
       if (!optional) from.errors.push({ kind: 'include', file: from.file, line: arg.line, column: arg.column, endLine: arg.endLine, endColumn: arg.endColumn, message });
     };
+    // A directory this machine does not let verblint read says nothing about
+    // the config (Apache starts as root): a read error, named by the directory.
+    const unreadable = (dir: string, code: string): void => {
+      from.errors.push({ kind: 'read', file: dir, line: 1, column: 1, message: `Could not open config directory ${dir}: ${ERRNO_TEXT[code] ?? code}` });
+    };
     const pattern = arg.value;
     const name = joinPath(serverRoot, pattern);
     const targets: number[] = [];
+    // Apache fails on a name it cannot open (a dangling link, a link loop), as
+    // on a missing file; EACCES is left for the reader.
+    const openFile = (target: string, path: string, status: string): void => {
+      if (status !== 'ok' && status !== 'EACCES') return problem(`Could not open configuration file ${target}: ${ERRNO_TEXT[status] ?? status}`);
+      const i = enter(target, path, d, from);
+      if (i !== undefined) targets.push(i);
+    };
     const take = (target: string): void => {
       const path = diskPath(target);
-      if (host.check(path) === 'EISDIR') {
-        // A directory: every file in it, recursively, dotfiles included, sorted.
-        for (const f of host.listTree(path)) targets.push(enter(joinPath(target, f), joinPath(path, f), d, from));
-      } else {
-        targets.push(enter(target, path, d, from));
-      }
+      const status = host.check(path);
+      if (status !== 'EISDIR') return openFile(target, path, status);
+      // A directory: every file in it, recursively, dotfiles included, sorted.
+      const shown = (p: string): string => target + p.slice(path.length);
+      const listed = host.listTree(path, (p, code) => {
+        // Apache follows a link back up until the path is too long to open.
+        if (code === 'ELOOP') problem(`Could not open configuration file ${shown(p)}: it links back to a directory above it, which Apache follows until "Too many levels of symbolic links"`);
+        else unreadable(shown(p), code);
+      });
+      for (const f of listed) openFile(joinPath(target, f), joinPath(path, f), host.check(joinPath(path, f)));
     };
     if (!GLOB_MAGIC.test(pattern)) {
       const status = host.check(diskPath(name));
-      if (status === 'ok' || status === 'EISDIR') take(name);
+      if (status === 'ok' || status === 'EISDIR' || status === 'EACCES') take(name);
       else problem(`Could not open configuration file ${name}: ${ERRNO_TEXT[status] ?? status}`);
     } else {
-      for (const m of expandWildcards(name, host, diskPath, problem)) take(m);
+      for (const m of expandWildcards(name, host, diskPath, problem, unreadable)) take(m);
     }
     d.includes = targets;
   };
 
-  const enter = (name: string, path: string, d: Directive, from: ParsedFile): number => {
+  /** The index of the file in `config`; undefined when Apache would stop before reading it. */
+  const enter = (name: string, path: string, d: Directive, from: ParsedFile): number | undefined => {
     const known = indexOf.get(name);
     if (known !== undefined && reading.includes(known)) {
       const loop = [...reading.slice(reading.indexOf(known)).map((k) => config[k]!.file), name];
       from.errors.push({
         kind: 'include', file: from.file, line: d.line, column: d.column,
-        message: `include cycle: ${loop.join(' -> ')}; Apache stops after ${MAX_INCLUDE_DEPTH} nested includes with "Exceeded the maximum include directory nesting level"`,
+        message: `${INCLUDE_CYCLE}${loop.join(' -> ')}; Apache stops after ${MAX_INCLUDE_DEPTH} nested includes with "${TOO_DEEP}"`,
       });
       return known;
+    }
+    // `reading` holds the main file too: the new file would be this deep below it.
+    if (known === undefined && reading.length > MAX_INCLUDE_DEPTH) {
+      from.errors.push({ kind: 'include', file: from.file, line: d.line, column: d.column, message: TOO_DEEP });
+      return undefined;
     }
     return read(name, path);
   };
 
   read(file, file);
+  if (!options.singleFile) boundIncludeNesting(config, MAX_DEPTH, (name) => `sections nested too deeply: with the sections in ${name}, this Include nests them more than ${MAX_DEPTH} levels deep, and verblint reads at most ${MAX_DEPTH} (Apache has no limit of its own; httpd 2.4 crashes when its stack runs out, some 8,400 levels deep with an 8 MB stack)`);
   const errors = config.flatMap((c) => c.errors);
   for (const c of config) c.status = c.errors.length > 0 ? 'failed' : 'ok';
   return { status: errors.length > 0 ? 'failed' : 'ok', errors, config, warnings };
@@ -541,6 +591,7 @@ function expandWildcards(
   host: Host,
   diskPath: (name: string) => string,
   problem: (message: string) => void,
+  unreadable: (dir: string, code: string) => void,
 ): string[] {
   const absolute = pattern.startsWith('/');
   const rest = pattern.split('/').filter((p) => p !== '');
@@ -560,9 +611,14 @@ function expandWildcards(
         problem(`Could not open directory ${shown}: ${ERRNO_TEXT[status] ?? 'Not a directory'}`);
         continue;
       }
-      const found = host.glob(part, diskPath(shown));
+      let listed = true;
+      const found = host.glob(part, diskPath(shown), (_, code) => {
+        listed = false;
+        unreadable(shown, code);
+      });
       const matches = last ? found : found.filter((m) => host.check(diskPath(joinPath(dir, m))) === 'EISDIR');
-      if (matches.length === 0 && last) problem(`No matches for the wildcard '${part}' in '${shown}', failing`);
+      // A folder verblint could not list may well hold matches.
+      if (matches.length === 0 && last && listed) problem(`No matches for the wildcard '${part}' in '${shown}', failing`);
       for (const m of matches) next.push(joinPath(dir, m));
     }
     dirs = next;

@@ -7,7 +7,7 @@
 // `cwd` by default): `*.conf` matches at any depth, `/x` and `a/b` are
 // anchored, `dir/` matches a directory, `!` re-includes. They apply only to
 // files under `base`.
-import { closeSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
+import { accessSync, closeSync, constants, fstatSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
 import { basename, dirname, isAbsolute, join, normalize, relative, resolve, sep } from 'node:path';
 import fg from 'fast-glob';
 import ignore from 'ignore';
@@ -37,6 +37,8 @@ export interface DiscoveredFile {
   /** As given, or joined to the directory given; relative when that was. */
   path: string;
   dialect: Dialect;
+  /** Set for a directory the walk could not list: why. Such an entry is reported, not linted. */
+  unreadable?: string;
 }
 
 export interface Discovery {
@@ -149,15 +151,17 @@ function spelledDirs(path: string): string[] {
     .reverse();
 }
 
-function readHead(path: string): string {
+/** The first 64 KB of a regular file; undefined when it cannot be read (or is a FIFO or device, which could block). */
+function readHead(path: string): string | undefined {
   let fd: number | undefined;
   try {
-    fd = openSync(path, 'r');
+    fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
+    if (!fstatSync(fd).isFile()) return undefined;
     const buffer = Buffer.alloc(SNIFF_BYTES);
     const n = readSync(fd, buffer, 0, SNIFF_BYTES, 0);
     return buffer.toString('utf8', 0, n);
   } catch {
-    return '';
+    return undefined;
   } finally {
     if (fd !== undefined) closeSync(fd);
   }
@@ -234,7 +238,7 @@ function explicitDialect(given: string, path: string, m: Matchers): Dialect {
   if (isHtaccessName(path)) return 'apache';
   const hint = nameHint(basename(path), dirs);
   if (typeof hint === 'object' && hint.strong) return hint.dialect;
-  return sniffDialect(readHead(path)) ?? (typeof hint === 'object' ? hint.dialect : 'nginx');
+  return sniffDialect(readHead(path) ?? '') ?? (typeof hint === 'object' ? hint.dialect : 'nginx');
 }
 
 /**
@@ -249,7 +253,12 @@ function walkedDialect(display: string, path: string, root: string, m: Matchers)
     const hint = nameHint(name, [...spelledDirs(display), basename(root)]);
     if (hint === undefined) return undefined;
     if (hint !== 'sniff' && hint.strong) dialect = hint.dialect;
-    else dialect = sniffDialect(readHead(path)) ?? (hint === 'sniff' ? undefined : hint.dialect);
+    else {
+      const head = readHead(path);
+      // A file that cannot be read is kept, so that the reader says why, not skipped unseen.
+      if (head === undefined) dialect = hint === 'sniff' ? (m.dialect ?? 'nginx') : hint.dialect;
+      else dialect = sniffDialect(head) ?? (hint === 'sniff' ? undefined : hint.dialect);
+    }
   }
   return m.dialect === undefined || m.dialect === dialect ? dialect : undefined;
 }
@@ -276,7 +285,25 @@ function gitignores(root: string, cwd: string, nested: readonly string[]): { bas
   return { base, rules };
 }
 
+/** Why a directory cannot be walked (no permission to list or enter it); undefined when it can. */
+function unlistable(path: string): string | undefined {
+  try {
+    accessSync(path, constants.R_OK | constants.X_OK);
+    return undefined;
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code ?? 'EIO';
+    const text = code === 'EACCES' ? 'Permission denied' : code;
+    return `${text} (${code}): no config in this directory is linted`;
+  }
+}
+
 function walk(given: string, root: string, m: Matchers, found: Map<string, DiscoveredFile>): void {
+  // A directory the walk cannot list is reported where it would otherwise be skipped unseen.
+  const rootProblem = unlistable(root);
+  if (rootProblem !== undefined) {
+    found.set(root, { path: normalize(given), dialect: m.dialect ?? 'nginx', unreadable: rootProblem });
+    return;
+  }
   const entries = fg.sync('**', {
     cwd: root,
     dot: true,
@@ -288,16 +315,21 @@ function walk(given: string, root: string, m: Matchers, found: Map<string, Disco
   });
   const files: string[] = [];
   const nested: string[] = [];
+  const closed: Array<[string, string]> = [];
   for (const entry of entries) {
     const { dirent } = entry;
     let isFile = dirent.isFile();
     // Symbolic links to files count (Debian's sites-enabled); links to directories are not followed.
+    // A dangling link is skipped; a link loop is kept, for the reader to report.
     if (dirent.isSymbolicLink()) {
       try {
         isFile = statSync(join(root, entry.path)).isFile();
-      } catch {
-        isFile = false;
+      } catch (e) {
+        isFile = (e as NodeJS.ErrnoException).code === 'ELOOP';
       }
+    } else if (dirent.isDirectory()) {
+      const problem = unlistable(join(root, entry.path));
+      if (problem !== undefined) closed.push([entry.path, problem]);
     }
     if (!isFile) continue;
     files.push(entry.path);
@@ -314,6 +346,14 @@ function walk(given: string, root: string, m: Matchers, found: Map<string, Disco
     const display = join(given, rel);
     const dialect = walkedDialect(display, path, root, m);
     if (dialect) found.set(path, { path: display, dialect });
+  }
+  for (const [rel, problem] of closed) {
+    const path = join(root, rel);
+    const fromBase = inside(git.base, path);
+    if (fromBase !== undefined && git.rules.ignores(`${fromBase}/`)) continue;
+    const fromConfig = inside(m.base, path);
+    if (fromConfig !== undefined && m.ignores?.ignores(`${fromConfig}/`)) continue;
+    found.set(path, { path: join(given, rel), dialect: m.dialect ?? 'nginx', unreadable: problem });
   }
 }
 

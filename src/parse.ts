@@ -3,7 +3,8 @@
 // into ParseError records: a bad file never throws.
 import { parse as peggyNginx, SyntaxError as PeggySyntaxError } from '#grammar/nginx';
 import type { Arg, Directive, ParseError, ParsedFile, ParseResult, ParseWarning } from './model.js';
-import { nodeHost, type Host } from './host.js';
+import { binaryOffset, nodeHost, type Host } from './host.js';
+import { boundIncludeNesting } from './model.js';
 
 export interface NginxParseOptions {
   /** Keep `#` comments as `{directive: "#"}` nodes (crossplane --include-comments). */
@@ -122,7 +123,8 @@ function syntaxError(file: string, e: unknown, at: Locator, length: number): Par
     return { kind: 'syntax', file, message, line, column };
   }
   if (e instanceof RangeError) {
-    // Only a Lua body with braces nested thousands deep gets here.
+    // The grammar bounds nesting (MAX_DEPTH), so this should not happen; if
+    // the stack runs out all the same, the file still gets an error, not a crash.
     return { kind: 'syntax', file, message: 'too deeply nested to parse', line: 1, column: 1 };
   }
   throw e;
@@ -132,7 +134,12 @@ function syntaxError(file: string, e: unknown, at: Locator, length: number): Par
 // (cf->handler in ngx_conf_parse): a "{" inside them is `unexpected "{"`.
 const HANDLER_BLOCKS = new Set(['types', 'map', 'geo', 'split_clients', 'charset_map']);
 
-/** How deep blocks may nest before the parser stops with a located error instead of exhausting the stack. */
+/**
+ * How deep nginx blocks (and braces in Lua blocks) and Apache sections may
+ * nest before the parser stops with a located error. The servers have no such
+ * limit, only their stacks; the parsers and the code that walks the tree
+ * recurse once a level, and this keeps them well inside Node's stack.
+ */
 export const MAX_DEPTH = 1000;
 
 /** Parses one file's text. Never throws for bad input: errors come back as records. */
@@ -158,14 +165,37 @@ const ERRNO: Record<string, [number, string]> = {
   ELOOP: [40, 'Too many levels of symbolic links'],
 };
 
-function openError(kind: 'include' | 'read', at: Pick<ParseError, 'file' | 'line' | 'column' | 'endLine' | 'endColumn'>, name: string, code: string): ParseError {
+type At = Pick<ParseError, 'file' | 'line' | 'column' | 'endLine' | 'endColumn'>;
+
+function openError(kind: 'include' | 'read', at: At, name: string, code: string): ParseError {
+  if (code === 'ENOTREG') {
+    // A FIFO would block nginx, and a device never ends: neither is read.
+    return { kind, ...at, message: `"${name}" is not a regular file (a FIFO, socket or device), so it is not read`, crossplaneMessage: `Not a regular file: '${name}'` };
+  }
   const [errno, text] = ERRNO[code] ?? [5, 'Input/output error'];
   return {
     kind,
     ...at,
-    message: `open() "${name}" failed (${errno}: ${text})`,
+    // nginx opens a directory, then fails to read it.
+    message: `${code === 'EISDIR' ? 'pread()' : 'open()'} "${name}" failed (${errno}: ${text})`,
     crossplaneMessage: `[Errno ${errno}] ${text}: '${name}'`,
   };
+}
+
+/** A syntax error for a file that is not text, at its first NUL byte; undefined for text. */
+export function binaryError(text: string, file: string, server: 'nginx' | 'Apache'): ParseError | undefined {
+  const offset = binaryOffset(text);
+  if (offset === undefined) return undefined;
+  const { line, column } = new Locator(lineStarts(text)).at(offset);
+  const what = text[offset] === '\0' ? 'a NUL byte here' : 'most of its first 8 KB is not text';
+  return { kind: 'syntax', file, line, column, message: `binary file, not a config (${what}): ${server} would read its bytes as directives; is the path right?` };
+}
+
+export const INCLUDE_CYCLE = 'include cycle: ';
+
+/** Whether a warning of a parse is an include cycle (a finding of include-missing). */
+export function isIncludeCycle(w: ParseWarning): boolean {
+  return w.message.startsWith(INCLUDE_CYCLE);
 }
 
 /** os.path.join, which crossplane uses to name included files. */
@@ -209,11 +239,22 @@ export function parseNginx(file: string, options: NginxParseOptions = {}): Parse
     return i;
   };
 
-  const resolve = (pattern: string): string[] => {
+  // A directory the glob cannot read is this machine's problem, not the
+  // config's: a read error, named by the directory.
+  const resolve = (pattern: string, entry: ParsedFile): string[] => {
     const absolute = pattern.startsWith('/');
     const dir = absolute ? (sysroot ?? '/') : configDir === '' ? '.' : configDir;
     const rel = absolute ? pattern.replace(/^\/+/, '') : pattern;
-    return host.glob(rel, dir).map((m) => (absolute ? `/${m}` : joinPath(configDir, m)));
+    const unreadable = (path: string, code: string): void => {
+      const [errno, text] = ERRNO[code] ?? [5, 'Input/output error'];
+      const name = joinPath(configDir, pattern);
+      entry.errors.push({
+        kind: 'read', file: path, line: 1, column: 1,
+        message: `glob() "${name}" failed (${errno}: ${text}): cannot list ${path}`,
+        crossplaneMessage: `[Errno ${errno}] ${text}: '${path}'`,
+      });
+    };
+    return host.glob(rel, dir, unreadable).map((m) => (absolute ? `/${m}` : joinPath(configDir, m)));
   };
 
   // The main file is where the caller says; sysroot is for what it includes.
@@ -229,6 +270,12 @@ export function parseNginx(file: string, options: NginxParseOptions = {}): Parse
       entry.status = 'failed';
       continue;
     }
+    const binary = binaryError(text, entry.file, 'nginx');
+    if (binary) {
+      entry.errors.push(binary);
+      entry.lines = lineStarts(text).length;
+      continue;
+    }
     const { parsed, errors, lines } = parseNginxText(text, entry.file, options.comments ?? false);
     entry.parsed = parsed;
     entry.lines = lines;
@@ -237,24 +284,31 @@ export function parseNginx(file: string, options: NginxParseOptions = {}): Parse
     for (const d of includeDirectives(parsed)) {
       const pattern = d.args[0]!;
       const targets: number[] = [];
+      // At the file name, and on the include's line for crossplane's payload.
+      const { line, column, endLine, endColumn } = d.argNodes[0]!;
+      const at = { file: entry.file, line, column, endLine, endColumn };
+      // nginx fails on a match it cannot open (a dangling link, a link loop)
+      // or read (a directory), as on a literal name; EACCES is for the reader.
+      const follow = (name: string, path: string, status: string): void => {
+        if (status === 'ok' || status === 'EACCES') targets.push(add(name, path));
+        else entry.errors.push(openError('include', at, name, status));
+      };
       if (GLOB_MAGIC.test(pattern)) {
-        for (const name of resolve(pattern)) targets.push(add(name, diskPath(pattern, name)));
+        for (const name of resolve(pattern, entry)) {
+          const path = diskPath(pattern, name);
+          follow(name, path, host.check(path));
+        }
       } else {
         const name = joinPath(configDir, pattern);
         const path = diskPath(pattern, name);
-        const status = host.check(path);
-        if (status === 'ok') targets.push(add(name, path));
-        else {
-          // At the file name, and on the include's line for crossplane's payload.
-          const { line, column, endLine, endColumn } = d.argNodes[0]!;
-          entry.errors.push(openError('include', { file: entry.file, line, column, endLine, endColumn }, name, status));
-        }
+        follow(name, path, host.check(path));
       }
       d.includes = targets;
       for (const t of targets) edges[i]!.push([d, t]);
     }
   }
 
+  if (!options.singleFile) boundIncludeNesting(config, MAX_DEPTH, (name) => `blocks nested too deeply: with the blocks in ${name}, this include nests them more than ${MAX_DEPTH} levels deep, and verblint reads at most ${MAX_DEPTH} (nginx has no limit of its own; it crashes when its stack runs out, some 13,000 levels deep with an 8 MB stack)`);
   for (const entry of config) if (entry.errors.length > 0) entry.status = 'failed';
   const errors = config.flatMap((c) => c.errors);
   return {
@@ -273,30 +327,40 @@ function* includeDirectives(nodes: readonly Directive[]): Generator<Directive> {
 }
 
 // An include that reaches a file already being included is a cycle: nginx
-// would read the files again and again. Each such include is reported once.
+// would read the files again and again, until it runs out of file
+// descriptors or stack. Each such include is reported once. Depth first
+// without recursion: a chain of includes may be thousands of files long.
 function includeCycles(config: ParsedFile[], edges: Array<Array<[Directive, number]>>): ParseWarning[] {
   const warnings: ParseWarning[] = [];
+  if (config.length === 0) return warnings;
   const state = new Uint8Array(config.length); // 0 new, 1 on the stack, 2 done
-  const stack: number[] = [];
-  const visit = (i: number): void => {
-    state[i] = 1;
-    stack.push(i);
-    for (const [d, t] of edges[i]!) {
-      if (state[t] === 1) {
-        const loop = [...stack.slice(stack.indexOf(t)), t].map((k) => config[k]!.file);
-        warnings.push({
-          file: config[i]!.file,
-          line: d.line,
-          column: d.column,
-          message: `include cycle: ${loop.join(' -> ')}; nginx would include these files without end`,
-        });
-      } else if (state[t] === 0) {
-        visit(t);
-      }
+  const stack = [0];
+  const nextEdge = [0];
+  state[0] = 1;
+  while (stack.length > 0) {
+    const top = stack.length - 1;
+    const i = stack[top]!;
+    const edge = edges[i]![nextEdge[top]!++];
+    if (edge === undefined) {
+      state[i] = 2;
+      stack.pop();
+      nextEdge.pop();
+      continue;
     }
-    stack.pop();
-    state[i] = 2;
-  };
-  if (config.length > 0) visit(0);
+    const [d, t] = edge;
+    if (state[t] === 1) {
+      const loop = [...stack.slice(stack.indexOf(t)), t].map((k) => config[k]!.file);
+      warnings.push({
+        file: config[i]!.file,
+        line: d.line,
+        column: d.column,
+        message: `${INCLUDE_CYCLE}${loop.join(' -> ')}; nginx would include these files without end`,
+      });
+    } else if (state[t] === 0) {
+      state[t] = 1;
+      stack.push(t);
+      nextEdge.push(0);
+    }
+  }
   return warnings;
 }
