@@ -442,11 +442,11 @@ class ApacheRun extends ForkingRun {
       const [from = '', to = ''] = d.node.args;
       if (d.name.endsWith('match')) {
         const re = compilePcre(from, false);
-        if (!re.ok) {
+        const m = re.ok ? execPcre(re, st.uri) : undefined;
+        if (m === undefined) {
           if (this.unknown(`${show(d.node)} matches ${st.uri}`)) this.finish(null, 'rewrite');
           continue;
         }
-        const m = execPcre(re, st.uri);
         if (!m) continue;
         st.filename = to.replace(/\$(\d)/g, (_x, n: string) => m.captures[Number(n)] ?? '');
       } else {
@@ -478,11 +478,11 @@ class ApacheRun extends ForkingRun {
     let target: string;
     if (d.name === 'redirectmatch') {
       const re = compilePcre(from, false);
-      if (!re.ok) {
+      const m = re.ok ? execPcre(re, st.uri) : undefined;
+      if (m === undefined) {
         if (this.unknown(`${show(d.node)} matches ${st.uri}`)) this.finish(null, 'alias-redirect');
         return;
       }
-      const m = execPcre(re, st.uri);
       if (!m) return;
       target = to.replace(/\$(\d)/g, (_x, n: string) => m.captures[Number(n)] ?? '');
     } else {
@@ -513,8 +513,8 @@ class ApacheRun extends ForkingRun {
     for (const p of this.sectionsOf((s) => s.proxies)) {
       if (p.regex) {
         const re = compilePcre(p.match, false);
-        if (re.ok && execPcre(re, url)) out.push(p);
-        else if (!re.ok && this.unknown(`${show(p.node!)} matches ${url}`)) out.push(p);
+        const m = re.ok ? execPcre(re, url) : undefined;
+        if (m === undefined ? this.unknown(`${show(p.node!)} matches ${url}`) : m) out.push(p);
       } else if (url.startsWith(p.match) || globMatch(p.match, url)) out.push(p);
     }
     return out;
@@ -561,7 +561,8 @@ class ApacheRun extends ForkingRun {
     for (const d of dirs) {
       if (!d.regex) continue;
       const re = compilePcre(d.match, false);
-      const hit = re.ok ? execPcre(re, dirPath) !== null : this.unknown(`${show(d.node!)} matches ${dirPath}`);
+      const m = re.ok ? execPcre(re, dirPath) : undefined;
+      const hit = m === undefined ? this.unknown(`${show(d.node!)} matches ${dirPath}`) : m !== null;
       if (hit) {
         merged.push(d);
         this.step(d.node, `applies to ${dirPath}`);
@@ -582,8 +583,8 @@ class ApacheRun extends ForkingRun {
 
   private regexHit(s: ApacheSection, subject: string): boolean {
     const re = compilePcre(s.match, false);
-    if (re.ok) return execPcre(re, subject) !== null;
-    return this.unknown(`${show(s.node!)} matches ${subject}`);
+    const m = re.ok ? execPcre(re, subject) : undefined;
+    return m === undefined ? this.unknown(`${show(s.node!)} matches ${subject}`) : m !== null;
   }
 
   /** AllowOverride in force: the classes, or null for None (the .htaccess is not even opened). */
@@ -978,7 +979,8 @@ class ApacheRun extends ForkingRun {
         const [attr = '', pattern = '', ...vars] = d.node.args;
         if (attr.toLowerCase() !== 'request_method' || !vars.some((v) => v.toLowerCase() === 'redirect-carefully')) continue;
         const re = compilePcre(pattern, d.name === 'setenvifnocase');
-        if (re.ok ? execPcre(re, this.method) !== null : this.unknown(`${show(d.node)} matches ${this.method}`)) return true;
+        const m = re.ok ? execPcre(re, this.method) : undefined;
+        if (m === undefined ? this.unknown(`${show(d.node)} matches ${this.method}`) : m !== null) return true;
       }
     }
     return false;
@@ -1161,9 +1163,9 @@ class ApacheRun extends ForkingRun {
       const re = compilePcre(pattern, rule.flags.has('nc'));
       let captures: (string | undefined)[] = [];
       let hit: boolean;
-      if (!re.ok) hit = this.unknown(`${show(rule.node)} matches ${current}`);
+      const m = re.ok ? execPcre(re, current) : undefined;
+      if (m === undefined) hit = this.unknown(`${show(rule.node)} matches ${current}`);
       else {
-        const m = execPcre(re, current);
         hit = (m !== null) !== negated;
         captures = m?.captures ?? [];
       }
@@ -1402,8 +1404,8 @@ class ExprParser {
       this.pos += m[0].length;
       if (left === null) return undefined;
       const re = compilePcre(m[1] ?? m[2] ?? '', m[3] === 'i');
-      if (!re.ok) return undefined;
-      return (execPcre(re, left) !== null) === (op === '=~');
+      const found = re.ok ? execPcre(re, left) : undefined;
+      return found === undefined ? undefined : (found !== null) === (op === '=~');
     }
     const right = this.word();
     if (right === undefined || left === null || right === null) return undefined;
@@ -1485,23 +1487,63 @@ function prefixMatch(prefix: string, uri: string, segment: boolean): boolean {
   return next === undefined || next === '/';
 }
 
-/** fnmatch: `*` and `?` (not across `/` when `pathname`), `[...]`. */
+/** One character of a glob (a sticky, caseless RegExp), or any run of them (`star`). */
+interface GlobAtom { re: RegExp; star: boolean }
+const globs = new Map<string, GlobAtom[]>();
+
+/**
+ * fnmatch: `*` and `?` (not across `/` when `pathname`), `[...]`. The set of
+ * atoms reached is stepped one character at a time: linear in the subject,
+ * where one RegExp for a pattern with many `*` could backtrack for ages.
+ */
 function globMatch(pattern: string, subject: string, pathname = false): boolean {
-  let re = '';
+  const key = `${pathname ? '/' : '-'}${pattern}`;
+  let atoms = globs.get(key);
+  if (!atoms) globs.set(key, (atoms = globAtoms(pattern, pathname)));
+  const m = atoms.length;
+  // reached[k]: the first k atoms match the subject so far; a star may match nothing.
+  let reached = new Uint8Array(m + 1);
+  const close = (set: Uint8Array) => {
+    for (let k = 0; k < m; k++) if (set[k] && atoms[k]!.star) set[k + 1] = 1;
+  };
+  reached[0] = 1;
+  close(reached);
+  for (let i = 0; i < subject.length; i++) {
+    const next = new Uint8Array(m + 1);
+    let any = false;
+    for (let k = 0; k < m; k++) {
+      if (!reached[k]) continue;
+      const atom = atoms[k]!;
+      atom.re.lastIndex = i;
+      if (atom.re.test(subject)) {
+        next[atom.star ? k : k + 1] = 1;
+        any = true;
+      }
+    }
+    if (!any) return false;
+    close(next);
+    reached = next;
+  }
+  return reached[m] === 1;
+}
+
+function globAtoms(pattern: string, pathname: boolean): GlobAtom[] {
+  const atoms: GlobAtom[] = [];
+  const add = (source: string, star = false) => atoms.push({ re: new RegExp(source, 'iy'), star });
   for (let i = 0; i < pattern.length; i++) {
     const c = pattern[i]!;
-    if (c === '*') re += pathname ? '[^/]*' : '.*';
-    else if (c === '?') re += pathname ? '[^/]' : '.';
+    if (c === '*') add(pathname ? '[^/]' : '.', true);
+    else if (c === '?') add(pathname ? '[^/]' : '.');
     else if (c === '[') {
       const end = pattern.indexOf(']', i + 2);
-      if (end < 0) re += '\\[';
+      if (end < 0) add('\\[');
       else {
-        re += `[${pattern.slice(i + 1, end).replace(/^!/, '^').replace(/\\/g, '\\\\')}]`;
+        add(`[${pattern.slice(i + 1, end).replace(/^!/, '^').replace(/\\/g, '\\\\')}]`);
         i = end;
       }
-    } else re += c.replace(/[.+^${}()|\\/]/g, '\\$&');
+    } else add(c.replace(/[.+^${}()|\\/]/g, '\\$&'));
   }
-  return new RegExp(`^${re}$`, 'i').test(subject);
+  return atoms;
 }
 
 function ipMatch(pattern: string, client: string): boolean {

@@ -30,6 +30,19 @@
 // (PCRE2 keeps an earlier iteration's value, JS resets it), repeated groups
 // that can match the empty string (PCRE2 stops, JS backtracks into the group),
 // and captures repeated inside a lookbehind (JS matches lookbehinds backwards).
+//
+// Running in bounded time: a backtracking RegExp can take ages on a pattern
+// such as ^(a+)+$. Each pattern gets a static bound on the steps the RegExp
+// may take (see runSteps), so `re` runs only on subjects short enough to stay
+// under STEP_BUDGET; a longer subject goes to re2js (linear time), which takes
+// every pattern here but those with back-references, lookaround, atomic groups,
+// possessive quantifiers or counts over 1000. For those, re2js runs a superset
+// of the pattern: where it does not match, neither does the pattern; else
+// execPcre answers "cannot tell". The RegExp stays first choice: it is many
+// times faster than re2js, and a lint runs it hundreds of thousands of times.
+
+import { createRequire } from 'node:module';
+import type { RE2JS } from 're2js';
 
 export interface Translated {
   ok: true;
@@ -40,6 +53,16 @@ export interface Translated {
   groups: number;
   /** The JavaScript group holding each PCRE group (slots[n] for $n), past helper groups. */
   slots: number[];
+  /** The longest subject, in UTF-8 bytes, `re` is run on (-1 for none): beyond it, it might backtrack too long. */
+  maxSubject: number;
+  /**
+   * The pattern in re2js's syntax, or null when re2js has no such construct;
+   * `lastNewline` is false when its $, \Z or (?m)^ would read a subject
+   * ending in a newline differently from PCRE2 (such a subject then needs `re`).
+   */
+  linear: { source: string; lastNewline: boolean } | null;
+  /** A wider pattern in re2js's syntax (see re2Sources): where it does not match, neither does this one. */
+  superset: string;
 }
 /** `ok: false` means "cannot tell": verblint cannot read this pattern the way PCRE2 does. */
 export type Compiled = Translated | { ok: false; reason: string };
@@ -62,6 +85,9 @@ export const REASONS = {
   emptyRepeat: 'repeated group that can match the empty string',
   lookbehindRepeat: 'repeated capture in a lookbehind',
 } as const;
+
+/** Why execPcre could not answer (it returned undefined), for the "cannot tell" messages. */
+export const UNBOUNDED = 'the regex might backtrack too long on this subject, and re2js cannot run it';
 
 /** A set of bytes: bytes[b] is 1 for a member. */
 type Bytes = Uint8Array;
@@ -96,7 +122,11 @@ type ClassItem = number | { bytes: Bytes; negated: boolean };
 
 class Invalid extends Error {}
 
-const bytesWhere = (pred: (b: number) => boolean): Bytes => Uint8Array.from({ length: 256 }, (_, b) => (pred(b) ? 1 : 0));
+function bytesWhere(pred: (b: number) => boolean): Bytes {
+  const bytes = new Uint8Array(256);
+  for (let b = 0; b < 256; b++) if (pred(b)) bytes[b] = 1;
+  return bytes;
+}
 const complement = (s: Bytes): Bytes => s.map((v) => 1 - v);
 const isUpper = (b: number) => b >= 0x41 && b <= 0x5a;
 const isLower = (b: number) => b >= 0x61 && b <= 0x7a;
@@ -311,7 +341,9 @@ class Parser {
   }
 
   private char(b: number): Node {
-    const bytes = bytesWhere((x) => x === b || (this.opts.i && x === otherCase(b)));
+    const bytes = new Uint8Array(256);
+    bytes[b] = 1;
+    if (this.opts.i) bytes[otherCase(b)] = 1;
     return { t: 'set', bytes, negated: false };
   }
 
@@ -767,6 +799,219 @@ function check(p: Parser): void {
   }
 }
 
+// ---- bounded runs ----
+
+/** Steps a RegExp run may take, as runSteps counts them (loosely upwards): a few milliseconds. */
+const STEP_BUDGET = 1e6;
+/** Subjects longer than this (bytes) never go to the RegExp. */
+const MAX_SUBJECT = 1 << 16;
+/** A pseudo-byte: the end of the subject. */
+const EOS = 256;
+
+/** What a node consumes first (or EOS), with no work before it, and the steps to see it fail; null when not that simple. */
+interface Head { set: Uint8Array; steps: number }
+interface Cost {
+  /** The ways a node can match from one position, each of which the rest of the pattern is tried after. */
+  ways: number;
+  /** The steps to try them all. */
+  steps: number;
+}
+
+const heads = new WeakMap<Node, Head | null>();
+/** Assertions that hold only before a newline or at the end. */
+const END_ASSERTS: Record<string, number[]> = { '$': [EOS], '(?=\\n?$)': [0x0a, EOS], '(?=\\n|$)': [0x0a, EOS] };
+
+function head(n: Node): Head | null {
+  let h = heads.get(n);
+  if (h !== undefined) return h;
+  h = null;
+  if (n.t === 'set') {
+    const set = new Uint8Array(EOS + 1);
+    set.set(n.bytes);
+    h = { set, steps: 1 };
+  } else if (n.t === 'assert' && END_ASSERTS[n.js]) {
+    const set = new Uint8Array(EOS + 1);
+    for (const b of END_ASSERTS[n.js]!) set[b] = 1;
+    h = { set, steps: 1 };
+  } else if (n.t === 'quant' && n.min > 0) {
+    const a = head(n.atom);
+    h = a && { set: a.set, steps: a.steps + 1 };
+  } else if (n.t === 'group' && (n.kind === 'capture' || n.kind === 'plain' || n.kind === 'atomic')) {
+    const firsts = n.alts.map((seq) => (seq[0] ? head(seq[0]) : null));
+    if (firsts.every((a) => a !== null)) {
+      const set = new Uint8Array(EOS + 1);
+      for (const a of firsts) a.set.forEach((v, b) => (set[b] ||= v));
+      h = { set, steps: firsts.reduce((sum, a) => sum + a.steps, 1) };
+    }
+  }
+  heads.set(n, h);
+  return h;
+}
+
+function disjoint(a: Uint8Array, b: Uint8Array): boolean {
+  for (let i = 0; i < a.length; i++) if (a[i] === 1 && b[i] === 1) return false;
+  return true;
+}
+/** a * b, where 0 wins over Infinity. */
+const times = (a: number, b: number) => (a === 0 || b === 0 ? 0 : a * b);
+/** w^from + ... + w^to, 0 when to < from. */
+function series(w: number, from: number, to: number): number {
+  if (to < from) return 0;
+  if (w <= 1) return w === 1 ? to - from + 1 : from === 0 ? 1 : 0;
+  return (w ** (to + 1) - w ** from) / (w - 1);
+}
+
+/**
+ * An upper bound on how a backtracking matcher spends itself on a subject of
+ * `len` bytes, from one start: a sequence tries each later item once per way
+ * the earlier ones matched; a loop multiplies its body's ways per iteration.
+ * Two refinements keep common patterns linear: alternatives that start with
+ * disjoint bytes (only one goes on), and a loop of one class followed by a
+ * byte outside it ([^/]+/, \d+$: only its last stop goes on). `next` is the
+ * head of what follows; `back` is for lookbehinds, read backwards.
+ */
+function seqCost(seq: Node[], len: number, next: Head | null, back: boolean): Cost {
+  let ways = 1;
+  let steps = 0;
+  seq.forEach((n, i) => {
+    const after = back ? null : i + 1 < seq.length ? head(seq[i + 1]!) : next;
+    const c = nodeCost(n, len, after, back);
+    steps += times(ways, c.steps);
+    let w = c.ways;
+    if (after && n.t === 'quant' && n.atom.t === 'set' && disjoint(n.atom.bytes, after.set)) {
+      steps += times(ways, times(w, after.steps));
+      w = Math.min(w, 1);
+    }
+    ways = times(ways, w);
+  });
+  return { ways, steps };
+}
+
+function altCost(alts: Node[][], len: number, next: Head | null, back: boolean): Cost {
+  const costs = alts.map((seq) => seqCost(seq, len, next, back));
+  const firsts = back ? [] : alts.map((seq) => (seq[0] ? head(seq[0]) : null));
+  const apart = !back && firsts.every((h, k) => h && firsts.slice(0, k).every((g) => disjoint(h.set, g!.set)));
+  const steps = costs.reduce((sum, c) => sum + c.steps, 1);
+  return { ways: apart ? Math.max(...costs.map((c) => c.ways)) : costs.reduce((sum, c) => sum + c.ways, 0), steps };
+}
+
+function nodeCost(n: Node, len: number, next: Head | null, back: boolean): Cost {
+  switch (n.t) {
+    case 'set':
+    case 'none': return { ways: 1, steps: 1 };
+    case 'assert': return { ways: 1, steps: 2 };
+    case 'ref': return { ways: 1, steps: len + 1 };
+    case 'group': {
+      if (n.kind === 'capture' || n.kind === 'plain') return altCost(n.alts, len, next, back);
+      const inner = altCost(n.alts, len, null, back || n.kind === 'behind' || n.kind === 'notBehind');
+      // One way out; JS runs an atomic group as a lookahead and a back-reference.
+      return { ways: 1, steps: inner.steps + (n.kind === 'atomic' ? len + 1 : 1) };
+    }
+    case 'quant': {
+      const a = nodeCost(n.atom, len, null, back);
+      const least = minLength(n.atom);
+      // Iterations that match empty end a loop, in JS and PCRE2.
+      const most = Math.min(n.max, least > 0 ? Math.floor(len / least) : n.min + len);
+      const steps = times(a.steps, series(a.ways, 0, most - 1)) + most + 1;
+      return n.possessive ? { ways: 1, steps: steps + len + 1 } : { ways: series(a.ways, n.min, most), steps };
+    }
+  }
+}
+
+/** The bound on a whole run over `len` bytes: from every start, unless the pattern starts with ^. */
+function runSteps(alts: Node[][], len: number): number {
+  const steps = altCost(alts, len, null, false).steps;
+  const anchored = alts.every((seq) => seq[0]?.t === 'assert' && seq[0].js === '^');
+  return anchored ? steps + len + 1 : times(len + 1, steps);
+}
+
+/** The longest subject whose run stays under STEP_BUDGET (the bound grows with the length), -1 for none. */
+function longestBounded(alts: Node[][]): number {
+  const fits = (len: number) => runSteps(alts, len) <= STEP_BUDGET;
+  if (!fits(0)) return -1;
+  if (fits(MAX_SUBJECT)) return MAX_SUBJECT;
+  let [lo, hi] = [0, MAX_SUBJECT];
+  while (hi - lo > 1) {
+    const mid = (lo + hi) >>> 1;
+    if (fits(mid)) lo = mid;
+    else hi = mid;
+  }
+  return lo;
+}
+
+// ---- re2js ----
+
+/**
+ * The JS assertions in RE2 syntax; `lastNewline: false` where PCRE2 reads a
+ * subject ending in a newline otherwise, `loose` then a wider form.
+ */
+const RE2_ASSERTS: Record<string, { src: string; lastNewline: boolean; loose?: string }> = {
+  '^': { src: '^', lastNewline: true },
+  '$': { src: '\\z', lastNewline: true },
+  '\\b': { src: '\\b', lastNewline: true },
+  '\\B': { src: '\\B', lastNewline: true },
+  '(?=\\n|$)': { src: '(?m:$)', lastNewline: true },
+  '(?=\\n?$)': { src: '\\z', lastNewline: false, loose: '(?m:$)' },
+  '(?:^|(?<=\\n)(?!$))': { src: '(?m:^)', lastNewline: false },
+};
+
+/** A form in RE2 syntax: `strict` means what PCRE2 means (null when RE2 lacks a construct), `loose` matches at least that. */
+interface Forms { strict: string | null; loose: string }
+
+/**
+ * The tree in RE2 syntax, groups numbered as in PCRE2 (null for lookaround,
+ * back-references, atomic groups, possessive quantifiers and counts over
+ * 1000), and a superset: those dropped, widened or read as any text, so that
+ * where it does not match, neither does the pattern.
+ */
+function re2Sources(alts: Node[][]): { linear: Translated['linear']; superset: string } {
+  let lastNewline = true;
+  const same = (src: string): Forms => ({ strict: src, loose: src });
+  const wrap = (f: Forms, w: (src: string) => string): Forms => ({ strict: f.strict === null ? null : w(f.strict), loose: w(f.loose) });
+  function alternatives(list: Node[][]): Forms {
+    const seqs = list.map((seq) => seq.map(node));
+    const strict = seqs.every((seq) => seq.every((f) => f.strict !== null));
+    return {
+      strict: strict ? seqs.map((seq) => seq.map((f) => f.strict).join('')).join('|') : null,
+      loose: seqs.map((seq) => seq.map((f) => f.loose).join('')).join('|'),
+    };
+  }
+  function node(n: Node): Forms {
+    switch (n.t) {
+      case 'set': {
+        const listed = n.negated ? complement(n.bytes) : n.bytes;
+        // JS reads [] and [^] (empty lists), RE2 does not.
+        if (listed.every((v) => v === 0)) return same(n.negated ? '[\\x00-\\x{10FFFF}]' : '[^\\x00-\\x{10FFFF}]');
+        return same(setSource(n.bytes, n.negated));
+      }
+      case 'assert': {
+        const a = RE2_ASSERTS[n.js];
+        if (!a) return { strict: null, loose: '' };
+        lastNewline &&= a.lastNewline;
+        return { strict: a.src, loose: a.loose ?? a.src };
+      }
+      case 'none': return same('');
+      case 'ref': return { strict: null, loose: '[\\x00-\\x{10FFFF}]*' };
+      case 'quant': {
+        const a = wrap(node(n.atom), (src) => `(?:${src})`);
+        if (n.min === 0 && n.max === 1 && minLength(n.atom) === 0) return wrap(a, (src) => (n.greedy ? `(?:${src}|)` : `(?:|${src})`));
+        const lazy = n.greedy ? '' : '?';
+        if (n.min > 1000 || (n.max !== Infinity && n.max > 1000)) return { strict: null, loose: `${a.loose}{${Math.min(n.min, 1000)},}` };
+        const f = wrap(a, (src) => `${src}{${n.min},${n.max === Infinity ? '' : n.max}}${lazy}`);
+        return n.possessive ? { strict: null, loose: f.loose } : f;
+      }
+      case 'group': {
+        const inner = alternatives(n.alts);
+        if (n.kind === 'capture') return wrap(inner, (src) => `(${src})`);
+        if (n.kind === 'plain') return wrap(inner, (src) => `(?:${src})`);
+        return { strict: null, loose: n.kind === 'atomic' ? `(?:${inner.loose})` : '' };
+      }
+    }
+  }
+  const top = alternatives(alts);
+  return { linear: top.strict === null ? null : { source: top.strict, lastNewline }, superset: top.loose };
+}
+
 /** Prints the tree as a JavaScript source; slots[n] is the JS group of PCRE group n. */
 function emit(alts: Node[][]): { source: string; slots: number[] } {
   const slots = [0];
@@ -813,20 +1058,31 @@ function emit(alts: Node[][]): { source: string; slots: number[] } {
   return { source: alternatives(alts, false), slots };
 }
 
+/** Printed sets by node bytes, for the JS and RE2 forms: both print every set. */
+const printed = [new WeakMap<Bytes, string>(), new WeakMap<Bytes, string>()] as const;
+
 function setSource(bytes: Bytes, negated: boolean): string {
+  const memo = printed[negated ? 1 : 0];
+  let src = memo.get(bytes);
+  if (src === undefined) memo.set(bytes, (src = printSet(bytes, negated)));
+  return src;
+}
+
+function printSet(bytes: Bytes, negated: boolean): string {
   const listed = negated ? complement(bytes) : bytes;
-  const members = [...listed.keys()].filter((b) => listed[b] === 1);
-  const first = members[0];
-  if (!negated && members.length === 1 && first !== undefined) {
+  let count = 0;
+  for (let b = 0; b < 256; b++) count += listed[b]!;
+  const first = listed.indexOf(1);
+  if (!negated && count === 1) {
     return /[\w/,:;=@!%&'"<>~# -]/.test(String.fromCharCode(first)) && first < 0x80 ? String.fromCharCode(first) : hex(first);
   }
   let out = '';
-  for (let k = 0; k < members.length; ) {
-    let j = k;
-    while (j + 1 < members.length && members[j + 1] === members[j]! + 1) j++;
-    const [lo, hi] = [members[k]!, members[j]!];
+  for (let lo = 0; lo < 256; lo++) {
+    if (listed[lo] !== 1) continue;
+    let hi = lo;
+    while (hi < 255 && listed[hi + 1] === 1) hi++;
     out += hi === lo ? classChar(lo) : hi === lo + 1 ? classChar(lo) + classChar(hi) : `${classChar(lo)}-${classChar(hi)}`;
-    k = j + 1;
+    lo = hi;
   }
   return `[${negated ? '^' : ''}${out}]`;
 }
@@ -855,7 +1111,8 @@ function translate(pattern: string, caseless: boolean): Compiled {
   const { source, slots } = emit(alts);
   const names: (string | undefined)[] = Array.from({ length: parser.captures.length + 1 }, () => undefined);
   for (const [name, index] of parser.names) names[index] = name;
-  return { ok: true, re: new RegExp(source), names, groups: parser.captures.length, slots };
+  const { linear, superset } = re2Sources(alts);
+  return { ok: true, re: new RegExp(source), names, groups: parser.captures.length, slots, maxSubject: longestBounded(alts), linear, superset };
 }
 
 const cache = new Map<string, Compiled>();
@@ -871,19 +1128,74 @@ export function compilePcre(pattern: string, caseless: boolean): Compiled {
   return compiled;
 }
 
+export interface PcreMatch {
+  /** [whole, $1, $2 ...]: undefined for groups that did not take part, which nginx gives as an empty string. */
+  captures: (string | undefined)[];
+  named: Record<string, string | undefined>;
+}
 /**
- * Runs a compiled regex like nginx: null for no match, else the captures:
- * [whole, $1, $2 ...] (undefined for groups that did not take part, which
- * nginx gives as an empty string) and the named ones. A capture that ends
- * inside a multi-byte character comes back with U+FFFD in its place.
+ * How execPcre answers: the RegExp (on subjects short enough for its bound),
+ * re2js, or re2js on the superset form ruling out a match (`superset`).
  */
-export function execPcre(c: Translated, subject: string): { captures: (string | undefined)[]; named: Record<string, string | undefined> } | null {
-  const m = c.re.exec(toBytes(subject));
+export type PcreEngine = 'regexp' | 're2js' | 'superset';
+
+/** How execPcre answers `subject` in bounded time; null when it cannot tell. */
+export function pcreEngine(c: Translated, subject: string): PcreEngine | null {
+  return engineFor(c, toBytes(subject));
+}
+
+function engineFor(c: Translated, bytes: string): PcreEngine | null {
+  if (bytes.length <= c.maxSubject) return 'regexp';
+  if (c.linear && (c.linear.lastNewline || !bytes.endsWith('\n')) && linearRegex(c.linear.source)) return 're2js';
+  return linearRegex(c.superset)?.test(bytes) === false ? 'superset' : null;
+}
+
+const linearCache = new Map<string, RE2JS | null>();
+let re2js: typeof RE2JS | undefined;
+
+/** re2js's compiled pattern, or null when it refuses it (too large); loaded on first use, to keep start-up fast. */
+function linearRegex(source: string): RE2JS | null {
+  let re = linearCache.get(source);
+  if (re === undefined) {
+    re2js ??= (createRequire(import.meta.url)('re2js') as { RE2JS: typeof RE2JS }).RE2JS;
+    try {
+      re = re2js.compile(source);
+    } catch {
+      re = null;
+    }
+    linearCache.set(source, re);
+  }
+  return re;
+}
+
+/**
+ * Runs a compiled regex like nginx: null for no match, undefined when
+ * verblint cannot tell in bounded time (see UNBOUNDED), else the captures
+ * and the named ones. A capture that ends inside a multi-byte character comes
+ * back with U+FFFD in its place. `engine` is for tests: it skips the bound.
+ */
+export function execPcre(c: Translated, subject: string, engine?: 'regexp' | 're2js'): PcreMatch | null | undefined {
+  const bytes = toBytes(subject);
+  const using = engine ?? engineFor(c, bytes);
+  if (using === null) return undefined;
+  if (using === 'superset') return null;
+  let m: (string | undefined)[] | null;
+  if (using === 're2js') {
+    const re = c.linear && linearRegex(c.linear.source);
+    if (!re) throw new Error(`re2js cannot run /${c.re.source}/`);
+    m = re.exec(bytes) as (string | undefined)[] | null;
+  } else {
+    try {
+      m = c.re.exec(bytes);
+    } catch (e) {
+      // V8's backtracking stack has a limit too.
+      if (e instanceof RangeError) return undefined;
+      throw e;
+    }
+  }
   if (!m) return null;
-  const captures = c.slots.map((slot) => {
-    const value = m[slot];
-    return value === undefined ? undefined : fromBytes(value);
-  });
-  const named = Object.fromEntries(c.names.flatMap((name, n) => (name === undefined ? [] : [[name, captures[n]]])));
-  return { captures, named };
+  const captures = using === 're2js' ? m.slice(0, c.groups + 1) : c.slots.map((slot) => m[slot]);
+  const text = captures.map((value) => (value === undefined ? undefined : fromBytes(value)));
+  const named = Object.fromEntries(c.names.flatMap((name, n) => (name === undefined ? [] : [[name, text[n]]])));
+  return { captures: text, named };
 }

@@ -62,6 +62,9 @@ export function encodePath(path: string): string {
     .join('');
 }
 
+/** The longest sample URI, in characters: beyond nginx's 8k request line buffers anyway. */
+const MAX_SAMPLE = 8192;
+
 class RegexSampler {
   private i = 0;
   private readonly groups: string[] = [];
@@ -85,7 +88,10 @@ class RegexSampler {
     let out = '';
     while (this.i < this.p.length && this.p[this.i] !== '|' && this.p[this.i] !== ')') {
       const atom = this.atom();
-      out += atom.repeat(this.quantifier());
+      const times = this.quantifier();
+      // Counts multiply ((a{9999}){9999}): no URI that long is worth a row.
+      if (out.length + atom.length * times > MAX_SAMPLE) throw new Error('the sample would be too long');
+      out += atom.repeat(times);
     }
     return out;
   }

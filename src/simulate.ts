@@ -13,6 +13,7 @@ import {
   nearest,
   own,
   PASS_MODULES,
+  serverInfos,
   type Level,
   type NginxLocation,
   type NginxModel,
@@ -20,7 +21,7 @@ import {
 } from './nginx-model.js';
 import { escapeUri, interpolate, normalizePath, parseTarget } from './nginx-vars.js';
 import type { FileKind, Outcome, Producer, SimRequest, Upstream } from './outcome.js';
-import { compilePcre, execPcre } from './pcre.js';
+import { compilePcre, execPcre, UNBOUNDED } from './pcre.js';
 import { selectServer } from './servers.js';
 import { Done, exploreBranches, ForkingRun } from './branches.js';
 
@@ -176,7 +177,7 @@ class Run extends ForkingRun {
       vars: new Map(),
       handler: null,
     };
-    const selection = selectServer(this.model.servers.map((s) => s.info), { host: hostHeader, port, ...(req.address !== undefined && { address: req.address }) }, regexFor);
+    const selection = selectServer(serverInfos(this.model), { host: hostHeader, port, ...(req.address !== undefined && { address: req.address }) }, regexFor);
     if (!selection) {
       this.step(null, `no server listens on port ${port}`);
       this.end(null, 'no-server', { allow: null });
@@ -309,11 +310,12 @@ class Run extends ForkingRun {
 
   private regexMatches(l: NginxLocation, uri: string): boolean {
     const compiled = compilePcre(l.name, l.modifier === '~*');
-    if (!compiled.ok) {
-      const taken = this.choose(2, (t) => `location ${l.modifier} ${l.name} ${t === 0 ? 'matches' : 'does not match'} ${uri} (verblint cannot read this regex: ${compiled.reason})`, true);
+    const m = compiled.ok ? execPcre(compiled, uri) : undefined;
+    if (m === undefined) {
+      const why = compiled.ok ? `verblint cannot tell: ${UNBOUNDED}` : `verblint cannot read this regex: ${compiled.reason}`;
+      const taken = this.choose(2, (t) => `location ${l.modifier} ${l.name} ${t === 0 ? 'matches' : 'does not match'} ${uri} (${why})`, true);
       return taken === 0;
     }
-    const m = execPcre(compiled, uri);
     if (m) {
       this.state.captures = m.captures;
       this.state.named = m.named;
@@ -399,11 +401,12 @@ class Run extends ForkingRun {
   private doRewrite(d: Directive, server: boolean): 'last' | 'break' | 'changed' | 'nomatch' {
     const [pattern = '', replacement = '', flag] = d.args;
     const compiled = compilePcre(pattern, false);
-    if (!compiled.ok) {
-      const taken = this.choose(2, (t) => `rewrite ${pattern} ${t === 0 ? 'matches' : 'does not match'} (verblint cannot read this regex: ${compiled.reason})`, true);
+    const m = compiled.ok ? execPcre(compiled, this.state.uri) : undefined;
+    if (m === undefined) {
+      const why = compiled.ok ? `verblint cannot tell: ${UNBOUNDED}` : `verblint cannot read this regex: ${compiled.reason}`;
+      const taken = this.choose(2, (t) => `rewrite ${pattern} ${t === 0 ? 'matches' : 'does not match'} (${why})`, true);
       if (taken === 1) return 'nomatch';
     } else {
-      const m = execPcre(compiled, this.state.uri);
       if (!m) return 'nomatch';
       this.state.captures = m.captures;
       this.state.named = m.named;
@@ -481,6 +484,7 @@ class Run extends ForkingRun {
       const compiled = compilePcre(b, op.endsWith('*'));
       if (!compiled.ok) return fork(`verblint cannot read the regex: ${compiled.reason}`);
       const m = execPcre(compiled, left);
+      if (m === undefined) return fork(`verblint cannot tell: ${UNBOUNDED}`);
       if (m) {
         this.state.captures = m.captures;
         this.state.named = m.named;
@@ -981,9 +985,16 @@ export function unknownHandler(level: Level): Directive | null {
   return null;
 }
 
-function regexFor(pattern: string, caseless: boolean): RegExp | null {
+/** server_name regexes, run in bounded time: test() is undefined when verblint cannot tell. */
+function regexFor(pattern: string, caseless: boolean): { test(host: string): boolean | undefined } | null {
   const c = compilePcre(pattern, caseless);
-  return c.ok ? c.re : null;
+  if (!c.ok) return null;
+  return {
+    test: (host) => {
+      const m = execPcre(c, host);
+      return m === undefined ? undefined : m !== null;
+    },
+  };
 }
 
 /**

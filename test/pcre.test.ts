@@ -1,6 +1,7 @@
 // src/pcre.ts against the real PCRE2 (pcre2test from Debian's pcre2-utils,
 // the library nginx links), and unit tests for its reasons and numbering.
 import { beforeAll, describe, expect, it } from 'vitest';
+import { RE2JS } from 're2js';
 import { compilePcre, execPcre, REASONS, type Translated } from '../src/pcre.js';
 import { hasPcre2test, pchars, runPcre2test, type Pcre2Result } from './helpers/pcre2test.js';
 
@@ -388,5 +389,61 @@ describe('compilePcre', () => {
     expect(execPcre(c, '/café/x')?.captures).toEqual(['/café/x', 'é', 'x']);
     // A capture that ends inside a character has U+FFFD for the part it holds.
     expect(execPcre(compilePcre('^/caf(.)', false) as Translated, '/café')?.captures).toEqual(['/caf\ufffd', '\ufffd']);
+  });
+});
+
+// Both engines execPcre picks from (the RegExp on short subjects, re2js on long
+// ones) against pcre2test, each forced on every case it can take.
+describe.skipIf(missing && !process.env.CI)('each engine agrees with pcre2test', () => {
+  let results: Pcre2Result[] = [];
+  const cases = TRANSLATED.map(([pattern, flags, ...subjects]) => ({ pattern, caseless: flags === 'i', subjects }));
+  beforeAll(() => {
+    results = runPcre2test(cases.map((t) => ({ pattern: bytes(t.pattern), caseless: t.caseless, subjects: t.subjects.map(bytes) })));
+  });
+  /** What pcre2test printed for each subject of case k (every case here compiles). */
+  const matchesOf = (k: number): (string[] | null)[] => {
+    const r = results[k]!;
+    if (!r.compiled) throw new Error(`pcre2test refused /${cases[k]!.pattern}/: ${r.error}`);
+    return r.matches;
+  };
+
+  it('re2js takes every pattern but those with what RE2 lacks', () => {
+    // Lookaround, atomic groups (\R is one), possessive quantifiers, back-references.
+    const lacking = [
+      '((?!(\\w))[a-c]*?)?', 'x\\R', 'x\\Ry', '\\R\\n', '(\\R)+',
+      'a++b', 'a*+a', 'a?+a', 'a{1,3}+a', '(a|b)++c', '(?:ab)?+c', 'a{2}+',
+      '(?>a|ab)c', '(?>(a+))b', '^(?>.*/)(.*)$', '(?:(?>a+)b)+', '(?>x(a)|y)(b)', '((?>a|ab))(c)',
+      'foo(?=bar)', 'foo(?!bar)', '(?<=/)\\w+', '(?<!x)y', '(?<=a|bc)x', '(?<=a(b|c))x', '(?<=(?:ab){2})y',
+      '(?<=\\d{3})px', '(?<=ab(?>\\d{2}+))x', '(?=(\\w+))\\1:', '(?<=\\bx)y',
+      '(a)\\1', "(?<n>a)(?P=n)\\k<n>\\k'n'\\k{n}\\g{n}\\g1\\g{1}\\g{-1}\\g-1", '^(\\w+) \\1$', '(\\d+)-\\1',
+      '(a)(b)(c)(d)(e)(f)(g)(h)(i)(j)\\10',
+    ];
+    const refused = cases.filter((t) => (compilePcre(t.pattern, t.caseless) as Translated).linear === null).map((t) => t.pattern);
+    expect(refused).toEqual(lacking);
+    expect(cases.length - refused.length).toBe(140);
+  });
+
+  it('the superset form matches wherever PCRE2 does, and is re2js syntax', () => {
+    const missed: string[] = [];
+    cases.forEach((t, k) => {
+      const superset = RE2JS.compile((compilePcre(t.pattern, t.caseless) as Translated).superset);
+      t.subjects.forEach((subject, n) => {
+        if (matchesOf(k)[n] !== null && !superset.test(bytes(subject))) missed.push(`/${t.pattern}/ ${JSON.stringify(subject)}`);
+      });
+    });
+    expect(missed).toEqual([]);
+    expect(cases.flatMap((t, k) => t.subjects.filter((_, n) => matchesOf(k)[n] !== null)).length).toBeGreaterThanOrEqual(200);
+  });
+
+  it.each(cases.map((t, k) => [`/${t.pattern}/${t.caseless ? 'i' : ''}`, k] as const))('%s', (_, k) => {
+    const t = cases[k]!;
+    const c = compilePcre(t.pattern, t.caseless) as Translated;
+    t.subjects.forEach((subject, n) => {
+      const engines = ['regexp', ...(c.linear && (c.linear.lastNewline || !subject.endsWith('\n')) ? ['re2js' as const] : [])] as const;
+      for (const engine of engines) {
+        const got = execPcre(c, subject, engine);
+        expect({ engine, subject, got: got && printed(got.captures) }).toEqual({ engine, subject, got: matchesOf(k)[n] });
+      }
+    });
   });
 });
