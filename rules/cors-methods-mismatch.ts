@@ -1,5 +1,6 @@
 import { corsHeaders, headerName, PREFLIGHT, refusal, every405Static } from '../src/header-rules.js';
-import { probesOf } from '../src/rule-support.js';
+import { modelOf } from '../src/nginx-model.js';
+import { probesOf, serverLocations } from '../src/rule-support.js';
 import { defineRule } from '../src/rule.js';
 
 export default defineRule({
@@ -10,9 +11,13 @@ export default defineRule({
   options: {},
   check(ctx) {
     const seen = new Set<object>();
-    for (const [loc, { uri, send }] of probesOf(ctx.tree).locations) {
+    const probes = probesOf(ctx.tree);
+    for (const loc of serverLocations(modelOf(ctx.tree))) {
       const lists = corsHeaders(loc).filter((d) => headerName(d) === 'access-control-allow-methods' && !seen.has(d));
-      if (lists.length === 0 || every405Static(send('OPTIONS', uri, PREFLIGHT))) continue;
+      const probe = lists.length > 0 ? probes.locations.get(loc) : undefined;
+      if (!probe) continue;
+      const { uri, send } = probe;
+      if (every405Static(send('OPTIONS', uri, PREFLIGHT))) continue;
       for (const d of lists) {
         const methods = [...new Set((d.args[1] ?? '').toUpperCase().split(/[\s,]+/))].filter((m) => /^[A-Z]+$/.test(m) && m !== 'OPTIONS');
         const refused = methods.flatMap((m) => {

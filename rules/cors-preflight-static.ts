@@ -1,5 +1,6 @@
 import { corsHeaders, headerName, PREFLIGHT, every405Static } from '../src/header-rules.js';
-import { probesOf } from '../src/rule-support.js';
+import { modelOf } from '../src/nginx-model.js';
+import { probesOf, serverLocations } from '../src/rule-support.js';
 import { defineRule } from '../src/rule.js';
 
 export default defineRule({
@@ -10,11 +11,15 @@ export default defineRule({
   options: {},
   check(ctx) {
     const seen = new Set<object>();
-    for (const [loc, { uri, send }] of probesOf(ctx.tree).locations) {
+    const probes = probesOf(ctx.tree);
+    for (const loc of serverLocations(modelOf(ctx.tree))) {
       const cors = corsHeaders(loc);
       // Allow-Methods and Allow-Headers matter only in a preflight answer: they say one is expected.
       const preflight = cors.find((d) => ['access-control-allow-methods', 'access-control-allow-headers'].includes(headerName(d)));
-      if (!preflight || seen.has(loc.node) || !every405Static(send('OPTIONS', uri, PREFLIGHT))) continue;
+      const probe = preflight && !seen.has(loc.node) ? probes.locations.get(loc) : undefined;
+      if (!probe) continue;
+      const { uri, send } = probe;
+      if (!every405Static(send('OPTIONS', uri, PREFLIGHT))) continue;
       seen.add(loc.node);
       const names = [...new Set(cors.map((d) => `${d.args[0]} (line ${d.line})`))].join(', ');
       ctx.report(

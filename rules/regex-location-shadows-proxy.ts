@@ -1,7 +1,7 @@
 import { allLocations, isProxied, modelOf, type NginxLocation } from '../src/nginx-model.js';
 import { defineRule } from '../src/rule.js';
 import { lineOf, probesOf } from '../src/rule-support.js';
-import { chosen, refusedText, refusedWrites, regexUnderPrefix } from '../src/static-writes.js';
+import { chosen, refusedText, refusedWithPut, regexUnderPrefix } from '../src/static-writes.js';
 
 const within = (loc: NginxLocation, outer: NginxLocation): boolean => {
   for (let l = loc.parent; l; l = l.parent) if (l === outer) return true;
@@ -27,11 +27,12 @@ export default defineRule({
         for (const regex of regexes) {
           if (seen.has(regex.node) || within(regex, prefix)) continue;
           for (const uri of regexUnderPrefix(regex.name, regex.modifier === '~*', prefix.name) ?? []) {
-            const route = chosen(send('PUT', uri), server);
+            const put = send('PUT', uri);
+            const route = chosen(put, server);
             const best = route.steps.filter((s) => s.note.startsWith('longest matching prefix')).pop();
             if (route.location !== regex || best?.loc !== prefix) continue;
-            const refused = refusedWrites(send, uri);
-            if (!refused.includes('PUT')) continue;
+            const refused = refusedWithPut(send, uri, put);
+            if (!refused) continue;
             seen.add(regex.node);
             ctx.report(
               regex.node,

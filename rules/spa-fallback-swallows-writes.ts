@@ -2,7 +2,7 @@ import type { Directive } from '../src/model.js';
 import { allLocations, isProxied, modelOf, own } from '../src/nginx-model.js';
 import { defineRule } from '../src/rule.js';
 import { lineOf, probesOf } from '../src/rule-support.js';
-import { chosen, listing, refusedText, refusedWrites } from '../src/static-writes.js';
+import { chosen, listing, refusedText, refusedWithPut } from '../src/static-writes.js';
 
 export default defineRule({
   id: 'spa-fallback-swallows-writes',
@@ -23,12 +23,13 @@ export default defineRule({
         if (under.length === 0) continue;
         const uri = [`${api}x`, `${api}other/x`].find((u) => !proxied.some((l) => l.modifier !== '=' && u.startsWith(l.name)));
         if (!uri) continue;
-        const route = chosen(send('PUT', uri), server);
+        const put = send('PUT', uri);
+        const route = chosen(put, server);
         const tryFiles = route.location && own(route.location, 'try_files');
         const fallback = tryFiles?.args[tryFiles.args.length - 1] ?? '';
         if (!route.location || !tryFiles || !fallback.startsWith('/') || seen.has(route.location.node)) continue;
-        const refused = refusedWrites(send, uri);
-        if (!refused.includes('PUT')) continue;
+        const refused = refusedWithPut(send, uri, put);
+        if (!refused) continue;
         seen.add(route.location.node);
         const covered = under.map((l) => `${l.name} (${lineOf(l.node, route.location!.node)})`);
         ctx.report(

@@ -1,7 +1,8 @@
 import { apacheStaticWriteFindings } from '../src/apache-static-write.js';
 import { defineRule } from '../src/rule.js';
-import { probesOf } from '../src/rule-support.js';
-import { WRITE_PATH_WORDS, looksLikeWritePath, refusedWrites, refusedText } from '../src/static-writes.js';
+import { modelOf } from '../src/nginx-model.js';
+import { probesOf, serverLocations } from '../src/rule-support.js';
+import { WRITE_PATH_WORDS, looksLikeWritePath, refusedText, refusedWithPut } from '../src/static-writes.js';
 
 export default defineRule({
   id: 'static-location-write',
@@ -15,12 +16,14 @@ export default defineRule({
       return;
     }
     const seen = new Set<object>();
-    for (const [loc, probe] of probesOf(ctx.tree).locations) {
+    const probes = probesOf(ctx.tree);
+    for (const loc of serverLocations(modelOf(ctx.tree))) {
       if (seen.has(loc.node) || loc.modifier === '@') continue;
       const word = looksLikeWritePath(loc.name, ctx.options.writePathWords);
-      if (!word) continue;
-      const refused = refusedWrites(probe.send, probe.uri);
-      if (!refused.includes('PUT')) continue;
+      const probe = word ? probes.locations.get(loc) : undefined;
+      if (!word || !probe) continue;
+      const refused = refusedWithPut(probe.send, probe.uri);
+      if (!refused) continue;
       seen.add(loc.node);
       ctx.report(
         loc.node,

@@ -5,7 +5,7 @@
 // rules/error-page-405-masks.ts and src/apache-cors.ts.
 import { scopeOf } from './apache-authz.js';
 import { apacheNodes, lowerName, type ApacheNode } from './apache-rule-support.js';
-import type { Directive, ParseResult } from './model.js';
+import type { Directive, ParsedFile, ParseResult } from './model.js';
 
 /** The status a RewriteRule answers with when it refuses ([F], [G], [R=4xx|5xx]), else undefined. */
 export function rewriteRefusal(rule: Directive): number | undefined {
@@ -53,12 +53,51 @@ export function headerSet(d: Directive): { name: string; always: boolean } | und
  * scope or an enclosing one (across Include), and anything in the same .htaccess file.
  */
 export function applyingTo(nodes: readonly ApacheNode[], at: ApacheNode): ApacheNode[] {
+  const index = scopeIndex(nodes);
   const scopes = at.parents.filter((p) => p === scopeOf([p]));
-  return nodes.filter((n) => {
-    if (at.htaccess && n.file === at.file) return true;
+  // The positions of: the whole .htaccess file; a file's top in server config, or this file's top; the enclosing scopes.
+  const found = new Set<number>([
+    ...(at.htaccess ? (index.inFile.get(at.file) ?? []) : []),
+    ...index.serverTop,
+    ...(index.topOfFile.get(at.file) ?? []),
+    ...scopes.flatMap((s) => index.inScope.get(s) ?? []),
+  ]);
+  return [...found].sort((a, b) => a - b).map((i) => nodes[i]!);
+}
+
+interface ScopeIndex {
+  inFile: Map<ParsedFile, number[]>;
+  /** Nodes at a file's top (no merge scope around them), outside .htaccess. */
+  serverTop: number[];
+  /** Nodes at a file's top, by file. */
+  topOfFile: Map<ParsedFile, number[]>;
+  /** Nodes by their innermost merge scope. */
+  inScope: Map<Directive, number[]>;
+}
+
+const scopeIndexes = new WeakMap<readonly ApacheNode[], ScopeIndex>();
+
+/** Positions of `nodes` by file and by merge scope, once per list: asking applyingTo for each node of a large config stays linear. */
+function scopeIndex(nodes: readonly ApacheNode[]): ScopeIndex {
+  let index = scopeIndexes.get(nodes);
+  if (index) return index;
+  index = { inFile: new Map(), serverTop: [], topOfFile: new Map(), inScope: new Map() };
+  const add = <K>(map: Map<K, number[]>, key: K, i: number): void => {
+    const list = map.get(key);
+    if (list) list.push(i);
+    else map.set(key, [i]);
+  };
+  nodes.forEach((n, i) => {
+    add(index.inFile, n.file, i);
     const s = scopeOf(n.parents);
-    return s === undefined ? n.file === at.file || !n.htaccess : scopes.includes(s);
+    if (s !== undefined) add(index.inScope, s, i);
+    else {
+      add(index.topOfFile, n.file, i);
+      if (!n.htaccess) index.serverTop.push(i);
+    }
   });
+  scopeIndexes.set(nodes, index);
+  return index;
 }
 
 export interface AllowProblem {
@@ -71,7 +110,9 @@ export interface AllowProblem {
  * `Header always set Allow` that applies fixes it; under a local ErrorDocument a plain `Header set` does too.
  */
 export function missingAllow(tree: ParseResult): AllowProblem[] {
-  const nodes = [...apacheNodes(tree)];
+  const nodes = apacheNodes(tree);
+  // What can fix a 405's Allow: Header and ErrorDocument lines.
+  const fixers = nodes.filter((n) => (!n.node.section && lowerName(n.node) === 'header') || lowerName(n.node) === 'errordocument');
   const out: AllowProblem[] = [];
   for (const n of nodes) {
     const d = n.node;
@@ -83,7 +124,7 @@ export function missingAllow(tree: ParseResult): AllowProblem[] {
     else if (name === 'allowmethods' && !n.htaccess && d.args.length > 0 && d.args[0]!.toLowerCase() !== 'reset') kind = 'allowmethods';
     else if (name === 'errordocument' && d.args[0] === '405' && errorDocumentKind(d) === 'local') kind = 'errordocument';
     if (!kind) continue;
-    const here = applyingTo(nodes, n);
+    const here = applyingTo(fixers, n);
     const allow = here.map((o) => headerSet(o.node)).filter((h) => h?.name === 'allow');
     const errorDoc = here.some((o) => lowerName(o.node) === 'errordocument' && o.node.args[0] === '405' && errorDocumentKind(o.node) === 'local');
     // A local ErrorDocument answers through an internal GET that succeeds, so a plain `Header set` reaches it;

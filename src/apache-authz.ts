@@ -182,12 +182,12 @@ export interface DeadLimit {
   kind: 'authz' | 'compat';
 }
 
-/** Each item of an OR group whose refusal another member undoes, first finding per <Limit>. */
-function deadInGroup(group: AuthzGroup, out: DeadLimit[]): void {
-  for (const item of group.items) if (item.group) deadInGroup(item.group, out);
+/** Each item of an OR group whose refusal another member undoes, first finding per <Limit> (`found` holds their limits). */
+function deadInGroup(group: AuthzGroup, out: DeadLimit[], found: Set<Directive>): void {
+  for (const item of group.items) if (item.group) deadInGroup(item.group, out, found);
   if (group.op !== 'any') return;
   for (const d of group.items) {
-    if (!d.limit || d.admits === 'all' || out.some((x) => x.limit === d.limit)) continue;
+    if (!d.limit || d.admits === 'all' || found.has(d.limit)) continue;
     for (const g of group.items) {
       // Only a grant for every method, or one in a <Limit> around this one, undoes it: a grant in
       // its own or a sibling <Limit> is an exception written on purpose (Debian's userdir.conf).
@@ -197,13 +197,14 @@ function deadInGroup(group: AuthzGroup, out: DeadLimit[]): void {
       const methods = intersect(d.methods, g.methods);
       if (isEmpty(methods)) continue;
       out.push({ limit: d.limit, denial: d.node, by: g.node, methods, kind: 'authz' });
+      found.add(d.limit);
       break;
     }
   }
 }
 
 /** mod_access_compat: "Deny from all" in a <Limit> that "Allow from all" overrides under Order deny,allow (the default). */
-function deadCompat(scope: AuthzScope, out: DeadLimit[]): void {
+function deadCompat(scope: AuthzScope, out: DeadLimit[], found: Set<Directive>): void {
   const orderFor = (method: string): string => {
     let order = 'deny,allow';
     for (const c of scope.compat) if (c.name === 'order' && hasMethod(c.methods, method)) order = c.node.args.join('').toLowerCase();
@@ -211,7 +212,7 @@ function deadCompat(scope: AuthzScope, out: DeadLimit[]): void {
   };
   const fromAll = (c: CompatItem): boolean => c.node.args.length === 2 && c.node.args[0]!.toLowerCase() === 'from' && c.node.args[1]!.toLowerCase() === 'all';
   for (const deny of scope.compat) {
-    if (deny.name !== 'deny' || !deny.limit || !fromAll(deny) || out.some((x) => x.limit === deny.limit)) continue;
+    if (deny.name !== 'deny' || !deny.limit || !fromAll(deny) || found.has(deny.limit)) continue;
     for (const allow of scope.compat) {
       if (allow.name !== 'allow' || !fromAll(allow) || (allow.limit && (allow.limit === deny.limit || !deny.limits.includes(allow.limit)))) continue;
       const both = intersect(deny.methods, allow.methods);
@@ -219,6 +220,7 @@ function deadCompat(scope: AuthzScope, out: DeadLimit[]): void {
       if (open.length === 0) continue;
       const methods = both.except && open.length === members(both).length ? both : { except: false, names: new Set(open) };
       out.push({ limit: deny.limit, denial: deny.node, by: allow.node, methods, kind: 'compat' });
+      found.add(deny.limit);
       break;
     }
   }
@@ -227,9 +229,11 @@ function deadCompat(scope: AuthzScope, out: DeadLimit[]): void {
 /** Every <Limit>/<LimitExcept> whose refusal is undone in its own merge scope. */
 export function deadLimits(tree: ParseResult): DeadLimit[] {
   const out: DeadLimit[] = [];
+  // The limits already in `out`: looked up for every item of every scope.
+  const found = new Set<Directive>();
   for (const scope of authzScopes(tree)) {
-    deadInGroup(scope.top, out);
-    deadCompat(scope, out);
+    deadInGroup(scope.top, out, found);
+    deadCompat(scope, out, found);
   }
   return out;
 }

@@ -32,8 +32,9 @@ function condForOptions(cond: Directive): boolean | undefined {
   else if (/^[<>-]/.test(p)) return undefined;
   else {
     const re = compilePcre(p, nc);
-    if (!re.ok) return undefined;
-    hit = execPcre(re, 'OPTIONS') !== null;
+    const m = re.ok ? execPcre(re, 'OPTIONS') : undefined;
+    if (m === undefined) return undefined;
+    hit = m !== null;
   }
   return hit !== negate;
 }
@@ -78,10 +79,13 @@ function rewriteBlocks(nodes: readonly ApacheNode[]): Array<{ at: ApacheNode; st
 
 /** <Limit>s and Require lines that refuse OPTIONS: with nothing beside them that lets it in. */
 function authzBlocks(tree: ParseResult): Array<{ node: Directive; kind: 'limit' | 'require'; status: string }> {
-  const dead = deadLimits(tree).filter((d) => hasMethod(d.methods, 'OPTIONS'));
+  const dead = new Set(deadLimits(tree).flatMap((d) => (hasMethod(d.methods, 'OPTIONS') ? [d.limit] : [])));
   const out: Array<{ node: Directive; kind: 'limit' | 'require'; status: string }> = [];
+  const added = new Set<Directive>();
   const add = (node: Directive, kind: 'limit' | 'require', status: string): void => {
-    if (!out.some((o) => o.node === node) && !dead.some((d) => d.limit === node)) out.push({ node, kind, status });
+    if (added.has(node) || dead.has(node)) return;
+    added.add(node);
+    out.push({ node, kind, status });
   };
   const visit = (group: AuthzGroup): void => {
     // In an OR, a member that admits someone for OPTIONS (outside any <Limit>) lets preflights in.

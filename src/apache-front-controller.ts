@@ -51,8 +51,16 @@ export function rewriteFlags(text: string | undefined): Map<string, string> {
 const NOT_A_CONTEXT = new Set([...CONDITIONAL_SECTIONS, 'limit', 'limitexcept']);
 const PER_DIR = new Set(['directory', 'directorymatch', 'location', 'locationmatch', 'files', 'filesmatch', 'if', 'elseif', 'else']);
 
-/** Every RewriteRule of the tree with its conditions, grouped by context. RewriteEngine off contexts are left out. */
-export function rewriteRules(tree: ParseResult): RewriteRuleInfo[] {
+const rulesOf = new WeakMap<ParseResult, readonly RewriteRuleInfo[]>();
+
+/** Every RewriteRule of the tree with its conditions, grouped by context. RewriteEngine off contexts are left out. Made once per tree. */
+export function rewriteRules(tree: ParseResult): readonly RewriteRuleInfo[] {
+  let found = rulesOf.get(tree);
+  if (!found) rulesOf.set(tree, (found = collectRewriteRules(tree)));
+  return found;
+}
+
+function collectRewriteRules(tree: ParseResult): RewriteRuleInfo[] {
   const pending = new Map<string, Directive[]>();
   const sets = new Map<string, RewriteRuleInfo[]>();
   const off = new Set<string>();
@@ -146,8 +154,8 @@ export function condPatternHolds(
     return null;
   } else {
     const re = compilePcre(pattern, flags.has('nc'));
-    if (!re.ok) return null;
-    const m = execPcre(re, value);
+    const m = re.ok ? execPcre(re, value) : undefined;
+    if (m === undefined) return null;
     result = m !== null;
     if (m && !negated && captures) captures.splice(0, captures.length, ...m.captures);
   }
@@ -241,7 +249,8 @@ export function matchesAnyPath(rule: RewriteRuleInfo): boolean {
   const compiled = compilePcre(rule.pattern, rule.flags.has('nc'));
   if (!compiled.ok) return false;
   const prefix = rule.perDir ? '' : '/';
-  return ANY_PATH.every((p) => execPcre(compiled, `${prefix}${p}`) !== null);
+  // A match: neither null (none) nor undefined (cannot tell).
+  return ANY_PATH.every((p) => Boolean(execPcre(compiled, `${prefix}${p}`)));
 }
 
 /** Short text of a directive for messages: name and arguments, cut at 60 characters. */

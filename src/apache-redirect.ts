@@ -89,7 +89,8 @@ function broad(c: Candidate): boolean {
   if (!compiled.ok) return false;
   const rule = c.rule;
   // The pattern, and any RewriteCond on %{REQUEST_URI}, let a sample through.
-  return SAMPLES.some((s) => execPcre(compiled, rule?.perDir ? s : `/${s}`) !== null && (!rule || condsHold(rule, 'POST', 'missing', `/${s}`) !== false));
+  // A match: neither null (none) nor undefined (cannot tell).
+  return SAMPLES.some((s) => Boolean(execPcre(compiled, rule?.perDir ? s : `/${s}`)) && (!rule || condsHold(rule, 'POST', 'missing', `/${s}`) !== false));
 }
 
 /** A move of the whole site to another origin: every path, to an absolute URL, whatever the path. */
@@ -98,7 +99,7 @@ function wholeSite(c: Candidate): boolean {
   if (!c.rule) {
     if (!c.regex) return c.source === '/' || c.source === '';
     const compiled = compilePcre(c.source, false);
-    return compiled.ok && ['/', '/api/users', '/a/b/c.txt'].every((p) => execPcre(compiled, p) !== null);
+    return compiled.ok && ['/', '/api/users', '/a/b/c.txt'].every((p) => Boolean(execPcre(compiled, p)));
   }
   return matchesAnyPath(c.rule) && !c.rule.conds.some((d) => /%\{(REQUEST_URI|REQUEST_FILENAME|SCRIPT_FILENAME|THE_REQUEST)\}/.test(d.args[0] ?? ''));
 }
@@ -132,25 +133,21 @@ function whyWrites(c: Candidate, words: readonly string[], tree: ParseResult): s
   if (word) return `for URLs that look like a write endpoint ("${word}", a guess from the name)`;
   if (!broad(c) || wholeSite(c)) return null;
   // In front of a front controller or a proxy of the same context.
-  const owner = sections[sections.length - 1];
-  const same = (parents: Directive[], file: string): boolean =>
-    file === c.file && parents.filter((p) => SECTIONS.has(lowerName(p)) && lowerName(p) !== 'virtualhost').at(-1) === owner && vhostOf(parents) === vhostOf(c.parents);
-  const front = rewriteRules(tree).find((r) => r !== c.rule && frontController(r) && same(r.parents, r.file.file));
+  const { fronts, proxies, key } = contexts(tree);
+  const here = key(c.file, c.parents);
+  const front = fronts.get(here)?.find((r) => r !== c.rule);
   if (front) return `in front of the front controller at line ${front.node.line} ("${shortText(front.node)}"), which takes every method`;
-  for (const { node, parents, file } of apacheNodes(tree)) {
-    if (lowerName(node) === 'proxypass' && node.args.length >= 2 && node.args[1] !== '!' && same(parents, file.file)) {
-      return `in front of "${shortText(node)}" (line ${node.line}), which takes every method`;
-    }
-  }
+  const proxy = proxies.get(here)?.[0];
+  if (proxy) return `in front of "${shortText(proxy)}" (line ${proxy.line}), which takes every method`;
   return null;
 }
 
 /** A ProxyPass of the same host whose path covers a <Location>'s path (or lies under it). */
 function proxyCovering(location: Directive, vhost: Directive | undefined, tree: ParseResult): Directive | undefined {
   const path = location.args[0] ?? '';
-  for (const { node, parents, file } of apacheNodes(tree)) {
-    if (lowerName(node) !== 'proxypass' || node.args.length < 2 || node.args[1] === '!' || file.file !== location.file) continue;
-    if (vhostOf(parents) !== vhost || parents.some((p) => SECTIONS.has(lowerName(p)) && lowerName(p) !== 'virtualhost')) continue;
+  const { proxies, key } = contexts(tree);
+  // Outside any section but the virtual host.
+  for (const node of proxies.get(key(location.file, vhost ? [vhost] : [])) ?? []) {
     const from = node.args[0]!;
     if (path.startsWith(from) || from.startsWith(path)) return node;
   }
@@ -159,6 +156,47 @@ function proxyCovering(location: Directive, vhost: Directive | undefined, tree: 
 
 function vhostOf(parents: readonly Directive[]): Directive | undefined {
   return parents.find((p) => lowerName(p) === 'virtualhost');
+}
+
+/** The innermost section around a node other than the virtual host: what a redirect shares a context with. */
+function ownerOf(parents: readonly Directive[]): Directive | undefined {
+  return parents.filter((p) => SECTIONS.has(lowerName(p)) && lowerName(p) !== 'virtualhost').at(-1);
+}
+
+interface Contexts {
+  /** Front controllers by context, in rewriteRules order. */
+  fronts: Map<string, RewriteRuleInfo[]>;
+  /** ProxyPass directives that proxy (not "!"), by context, in document order. */
+  proxies: Map<string, Directive[]>;
+  /** A context: the file, the owner section and the virtual host. */
+  key: (file: string, parents: readonly Directive[]) => string;
+}
+
+const contextsOf = new WeakMap<ParseResult, Contexts>();
+
+/** Front controllers and proxies by context, once per tree: asking each redirect's context with a walk of the tree would be quadratic. */
+function contexts(tree: ParseResult): Contexts {
+  const known = contextsOf.get(tree);
+  if (known) return known;
+  const ids = new Map<Directive | undefined, number>();
+  const id = (d: Directive | undefined): number => {
+    let n = ids.get(d);
+    if (n === undefined) ids.set(d, (n = ids.size));
+    return n;
+  };
+  const key = (file: string, parents: readonly Directive[]): string => `${id(ownerOf(parents))} ${id(vhostOf(parents))} ${file}`;
+  const add = <T>(map: Map<string, T[]>, k: string, item: T): void => {
+    const list = map.get(k);
+    if (list) list.push(item);
+    else map.set(k, [item]);
+  };
+  const found: Contexts = { fronts: new Map(), proxies: new Map(), key };
+  for (const r of rewriteRules(tree)) if (frontController(r)) add(found.fronts, key(r.file.file, r.parents), r);
+  for (const { node, parents, file } of apacheNodes(tree)) {
+    if (lowerName(node) === 'proxypass' && node.args.length >= 2 && node.args[1] !== '!') add(found.proxies, key(file.file, parents), node);
+  }
+  contextsOf.set(tree, found);
+  return found;
 }
 
 /** The redirects writes reach, with the message for each. */

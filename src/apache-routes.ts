@@ -37,7 +37,8 @@ function firstMatch(candidates: readonly string[], regex: string | null): string
   if (regex === null) return candidates[0];
   const re = compilePcre(regex, false);
   if (!re.ok) return undefined;
-  return candidates.find((c) => execPcre(re, c) !== null);
+  // A match: neither null (none) nor undefined (cannot tell).
+  return candidates.find((c) => Boolean(execPcre(re, c)));
 }
 
 function lastNamed(list: readonly Scoped[], name: string): Scoped | undefined {
@@ -102,7 +103,7 @@ function directorySource(dir: ApacheSection, bases: ReadonlyArray<{ url: string;
   if (dir.regex) {
     const sample = regexSample(dir.match);
     const re = compilePcre(dir.match, false);
-    if (sample !== null && re.ok && execPcre(re, sample) !== null) path = stripSlash(sample);
+    if (sample !== null && re.ok && execPcre(re, sample)) path = stripSlash(sample);
   } else path = stripSlash(globSample(dir.match));
   const url = path === undefined ? undefined : urlOfDirectory(path, bases);
   return url === undefined ? [] : [{ node, label: written(node), candidates: [url], regex: null }];

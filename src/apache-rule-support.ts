@@ -27,33 +27,46 @@ function includedFiles(tree: ParseResult): Set<number> {
   return out;
 }
 
+const roots = new WeakMap<ParseResult, readonly ParsedFile[]>();
+
 /** Files nothing includes: the main file, or each of several files linted on their own. */
-export function rootFiles(tree: ParseResult): ParsedFile[] {
-  const included = includedFiles(tree);
-  return tree.config.filter((_f, i) => i === 0 || !included.has(i));
+export function rootFiles(tree: ParseResult): readonly ParsedFile[] {
+  let found = roots.get(tree);
+  if (!found) {
+    const included = includedFiles(tree);
+    roots.set(tree, (found = tree.config.filter((_f, i) => i === 0 || !included.has(i))));
+  }
+  return found;
 }
+
+const nodesOf = new WeakMap<ParseResult, readonly ApacheNode[]>();
 
 /**
  * Every directive and section (no comments) in document order, following
  * Include into the included files where the Include stands, each node once.
- * Sections no Apache 2.4 reads are not entered (see unreadBy24).
+ * Sections no Apache 2.4 reads are not entered (see unreadBy24). Listed once
+ * per tree: every Apache rule walks them.
  */
-export function* apacheNodes(tree: ParseResult): Generator<ApacheNode> {
+export function apacheNodes(tree: ParseResult): readonly ApacheNode[] {
+  const known = nodesOf.get(tree);
+  if (known) return known;
+  const out: ApacheNode[] = [];
   const seen = new Set<Directive>();
-  function* visit(file: ParsedFile, nodes: readonly Directive[], parents: Directive[], reading: number[]): Generator<ApacheNode> {
-    const htaccess = isHtaccessName(file.file);
+  const visit = (file: ParsedFile, htaccess: boolean, nodes: readonly Directive[], parents: Directive[], reading: number[]): void => {
     for (const node of nodes) {
       if (node.directive === '#' || seen.has(node)) continue;
       seen.add(node);
-      yield { node, parents, file, htaccess };
-      if (node.block && !unreadBy24(node)) yield* visit(file, node.block, [...parents, node], reading);
+      out.push({ node, parents, file, htaccess });
+      if (node.block && !unreadBy24(node)) visit(file, htaccess, node.block, [...parents, node], reading);
       for (const i of node.includes ?? []) {
         const inc = tree.config[i];
-        if (inc && !reading.includes(i)) yield* visit(inc, inc.parsed, parents, [...reading, i]);
+        if (inc && !reading.includes(i)) visit(inc, isHtaccessName(inc.file), inc.parsed, parents, [...reading, i]);
       }
     }
-  }
-  for (const f of rootFiles(tree)) yield* visit(f, f.parsed, [], [tree.config.indexOf(f)]);
+  };
+  for (const f of rootFiles(tree)) visit(f, isHtaccessName(f.file), f.parsed, [], [tree.config.indexOf(f)]);
+  nodesOf.set(tree, out);
+  return out;
 }
 
 /** The lower-cased name of a directive or section. */

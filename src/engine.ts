@@ -59,10 +59,20 @@ function suppressionsOf(tree: ParseResult): Suppression[] {
   return out;
 }
 
-function suppressing(list: Suppression[], finding: { ruleId: string; file: string; line: number }): boolean {
-  let hit = false;
+/** Suppressions by file: a finding is held against its own file's only. */
+function byFile(list: readonly Suppression[]): Map<string, Suppression[]> {
+  const out = new Map<string, Suppression[]>();
   for (const s of list) {
-    if (s.file !== finding.file) continue;
+    const mine = out.get(s.file);
+    if (mine) mine.push(s);
+    else out.set(s.file, [s]);
+  }
+  return out;
+}
+
+function suppressing(index: ReadonlyMap<string, Suppression[]>, finding: { ruleId: string; file: string; line: number }): boolean {
+  let hit = false;
+  for (const s of index.get(finding.file) ?? []) {
     const applies = s.kind === 'file' || (s.kind === 'line' ? s.line === finding.line : s.line + 1 === finding.line);
     if (!applies) continue;
     const key = s.ids === null ? '*' : s.ids.includes(finding.ruleId) ? finding.ruleId : undefined;
@@ -83,6 +93,7 @@ export function lint(units: readonly LintUnit[], options: EngineOptions): Findin
     const pathOf = new Map(unit.tree.config.map((c) => [c.file, c.path]));
     const linesOf = new Map(unit.tree.config.map((c) => [c.file, c.lines]));
     const suppressions = suppressionsOf(unit.tree);
+    const suppressionsByFile = byFile(suppressions);
 
     const locate = (ruleId: string, at: Reportable) => {
       const lines = linesOf.get(at.file);
@@ -110,7 +121,7 @@ export function lint(units: readonly LintUnit[], options: EngineOptions): Findin
         options: ruleOptions,
         report(at: Reportable, message: string, extra?: ReportOptions) {
           const where = locate(rule.id, at);
-          if (suppressing(suppressions, { ruleId: rule.id, file: where.file, line: where.line })) return;
+          if (suppressing(suppressionsByFile, { ruleId: rule.id, file: where.file, line: where.line })) return;
           const related: RelatedLocation[] | undefined = extra?.related?.map((r) => {
             const p = locate(rule.id, r.at);
             return { file: display(pathOf.get(p.file)!), line: p.line, column: p.column, message: r.message };

@@ -2,7 +2,7 @@
 // configuration levels, add_header inheritance, sample requests per
 // location, and what an `error_page 405` does with the request.
 import type { Directive, ParseResult } from './model.js';
-import { allLocations, inherited, isProxied, modelOf, type Level, type NginxLocation, type NginxModel, type NginxServer } from './nginx-model.js';
+import { allLocations, isProxied, levelIndex, locationsAt, modelOf, type Level, type NginxLocation, type NginxModel, type NginxServer } from './nginx-model.js';
 import type { Outcome } from './outcome.js';
 import { probesOf } from './rule-support.js';
 
@@ -20,8 +20,12 @@ export function* levels(model: NginxModel): Generator<Level> {
 }
 
 /** The add_header directives in force at a level, as nginx inherits them (the nearest level with any). */
-export function addHeaders(level: Level | null): Directive[] {
-  return inherited(level, 'add_header')?.directives ?? [];
+export function addHeaders(level: Level | null): readonly Directive[] {
+  for (let l = level; l; l = l.parent) {
+    const found = levelIndex(l).get('add_header');
+    if (found) return found;
+  }
+  return [];
 }
 
 export const headerName = (d: Directive): string => (d.args[0] ?? '').toLowerCase();
@@ -68,7 +72,7 @@ function servedBy(tree: ParseResult, at: Directive, uri: string): 'upstream' | '
   const model = modelOf(tree);
   const { servers } = probesOf(tree);
   const kinds = new Set<string>();
-  for (const server of model.servers.filter((s) => [...levels({ http: model.http, servers: [s] })].some((l) => l.directives.includes(at)))) {
+  for (const server of serversWith(model, at)) {
     const send = servers.get(server);
     if (!send) continue;
     for (const b of send('GET', uri).branches) {
@@ -82,10 +86,36 @@ function servedBy(tree: ParseResult, at: Directive, uri: string): 'upstream' | '
   return kinds.size === 1 ? ([...kinds][0] === 'other' ? null : ([...kinds][0] as 'upstream' | 'static')) : null;
 }
 
+const holders = new WeakMap<NginxModel, { http: Set<Directive>; own: Map<Directive, NginxServer[]> }>();
+
+/**
+ * The servers a directive applies to, in order: every server for one at the
+ * http level, else those with it at one of their own levels. Indexed once per
+ * model: asking each error_page's servers is then not quadratic in servers.
+ */
+export function serversWith(model: NginxModel, at: Directive): readonly NginxServer[] {
+  let index = holders.get(model);
+  if (!index) {
+    index = { http: new Set(model.http.directives), own: new Map() };
+    for (const server of model.servers) {
+      for (const level of levels({ http: model.http, servers: [server] })) {
+        if (level === model.http) continue;
+        for (const d of level.directives) {
+          const list = index.own.get(d);
+          if (!list) index.own.set(d, [server]);
+          else if (list[list.length - 1] !== server) list.push(server);
+        }
+      }
+    }
+    holders.set(model, index);
+  }
+  return index.http.has(at) ? model.servers : (index.own.get(at) ?? []);
+}
+
 /** Whether the last location in a trace hands requests to a backend. */
 function lastLocationProxies(server: NginxServer, trace: Outcome['trace']): boolean {
   const step = [...trace].reverse().find((t) => t.directive.startsWith('location '));
-  const loc = step && [...allLocations(server.locations)].find((l) => l.node.file === step.file && l.node.line === step.line);
+  const loc = step && locationsAt(server, step.file, step.line)[0];
   return !!loc && isProxied(loc);
 }
 

@@ -87,6 +87,19 @@ export function locationName(node: Directive): { modifier: LocationModifier; nam
 
 const models = new WeakMap<ParseResult, NginxModel>();
 
+const infos = new WeakMap<NginxModel, ServerInfo[]>();
+
+/**
+ * The servers' listen and server_name facts, one array per model. selectServer
+ * indexes a list of servers once and knows the same array again at once; a
+ * new array of the same servers costs a comparison of every element.
+ */
+export function serverInfos(model: NginxModel): ServerInfo[] {
+  let list = infos.get(model);
+  if (!list) infos.set(model, (list = model.servers.map((s) => s.info)));
+  return list;
+}
+
 /** buildModel, once per tree: every rule of a run shares it. */
 export function modelOf(tree: ParseResult): NginxModel {
   let model = models.get(tree);
@@ -172,10 +185,61 @@ function locationsIn(parent: Level, server: NginxServer, tree: ParseResult, ance
   return out;
 }
 
+interface LevelIndex {
+  /** The array indexed, and its length then: a level given new directives is indexed again. */
+  directives: readonly Directive[];
+  length: number;
+  byName: Map<string, Directive[]>;
+  /** handlersIn, once asked. */
+  handlers?: Directive[];
+}
+
+const indexes = new WeakMap<Level, LevelIndex>();
+
+/**
+ * A level's directives by name, in order, built on first use. The http level
+ * holds every server of conf.d/*.conf, and every simulated request climbs to
+ * it: scanning it each time would make linting quadratic in servers.
+ */
+export function levelIndex(level: Level): ReadonlyMap<string, readonly Directive[]> {
+  return indexFor(level).byName;
+}
+
+function indexFor(level: Level): LevelIndex {
+  let index = indexes.get(level);
+  if (index === undefined || index.directives !== level.directives || index.length !== level.directives.length) {
+    const byName = new Map<string, Directive[]>();
+    for (const d of level.directives) {
+      const list = byName.get(d.directive);
+      if (list) list.push(d);
+      else byName.set(d.directive, [d]);
+    }
+    index = { directives: level.directives, length: level.directives.length, byName };
+    indexes.set(level, index);
+  }
+  return index;
+}
+
+/** The directives of one level named one of `names`, in order (a new array); empty when none. */
+function namedAt(level: Level, names: readonly string[]): Directive[] {
+  const index = levelIndex(level);
+  let only: readonly Directive[] | undefined;
+  let several = false;
+  for (const name of names) {
+    const list = index.get(name);
+    if (!list) continue;
+    if (only && only !== list) several = true;
+    only = list;
+  }
+  if (!only) return [];
+  // Two names both present: the level's own order interleaves them.
+  return several ? level.directives.filter((d) => names.includes(d.directive)) : [...only];
+}
+
 /** The directives named `name` at the nearest level (this one first) that has any: nginx's "replace, not add" inheritance. */
 export function inherited(level: Level | null, ...names: string[]): { level: Level; directives: Directive[] } | null {
   for (let l = level; l; l = l.parent) {
-    const found = l.directives.filter((d) => names.includes(d.directive));
+    const found = namedAt(l, names);
     if (found.length > 0) return { level: l, directives: found };
   }
   return null;
@@ -183,15 +247,17 @@ export function inherited(level: Level | null, ...names: string[]): { level: Lev
 
 /** The last directive named `name` at this level only (no inheritance). */
 export function own(level: Level, name: string): Directive | undefined {
-  let last: Directive | undefined;
-  for (const d of level.directives) if (d.directive === name) last = d;
-  return last;
+  const list = levelIndex(level).get(name);
+  return list?.[list.length - 1];
 }
 
 /** The nearest directive named `name`, this level first. */
 export function nearest(level: Level | null, name: string): Directive | undefined {
-  const found = inherited(level, name);
-  return found?.directives[found.directives.length - 1];
+  for (let l = level; l; l = l.parent) {
+    const list = levelIndex(l).get(name);
+    if (list) return list[list.length - 1];
+  }
+  return undefined;
 }
 
 /** The `*_pass` directives, by the module that answers through them. */
@@ -209,7 +275,10 @@ export const GET_ONLY_HANDLERS: ReadonlySet<string> = new Set(['empty_gif', 'stu
 
 /** The content handlers written directly at a level, in order: the last one wins (nginx -t accepts several). */
 export function handlersIn(level: Level): Directive[] {
-  return level.directives.filter((d) => d.directive in PASS_MODULES || GET_ONLY_HANDLERS.has(d.directive));
+  // A new array each time: callers pop it. The simulator asks at every request.
+  const index = indexFor(level);
+  index.handlers ??= level.directives.filter((d) => d.directive in PASS_MODULES || GET_ONLY_HANDLERS.has(d.directive));
+  return [...index.handlers];
 }
 
 /** A location that hands requests to a backend: a `*_pass` other than memcached_pass in it or in one of its `if` blocks. */
@@ -217,16 +286,48 @@ export function isProxied(loc: NginxLocation): boolean {
   return [loc, ...loc.ifs.values()].some((l) => handlersIn(l).some((d) => d.directive in PASS_MODULES && d.directive !== 'memcached_pass'));
 }
 
-/** Every location of every server with its server, each location node once (an included file may be reached twice). */
-export function* eachLocation(model: NginxModel): Generator<{ location: NginxLocation; server: NginxServer }> {
+const everyLocation = new WeakMap<NginxModel, ReadonlyArray<{ location: NginxLocation; server: NginxServer }>>();
+
+/** Every location of every server with its server, each location node once (an included file may be reached twice). Listed once per model. */
+export function eachLocation(model: NginxModel): ReadonlyArray<{ location: NginxLocation; server: NginxServer }> {
+  let found = everyLocation.get(model);
+  if (found) return found;
   const seen = new Set<Directive>();
-  for (const server of model.servers) {
-    for (const location of allLocations(server.locations)) {
-      if (seen.has(location.node)) continue;
-      seen.add(location.node);
-      yield { location, server };
+  const list: Array<{ location: NginxLocation; server: NginxServer }> = [];
+  const add = (locations: readonly NginxLocation[], server: NginxServer): void => {
+    for (const location of locations) {
+      if (!seen.has(location.node)) {
+        seen.add(location.node);
+        list.push({ location, server });
+      }
+      add(location.locations, server);
     }
+  };
+  for (const server of model.servers) add(server.locations, server);
+  everyLocation.set(model, (found = list));
+  return found;
+}
+
+const byLine = new WeakMap<NginxServer, Map<string, NginxLocation[]>>();
+
+/**
+ * The locations of a server (nested ones too) whose block starts at
+ * file:line, in file order: several when one line holds several. Indexed once
+ * per server, for mapping a simulator's trace steps back to locations.
+ */
+export function locationsAt(server: NginxServer, file: string, line: number): readonly NginxLocation[] {
+  let index = byLine.get(server);
+  if (!index) {
+    index = new Map();
+    for (const l of allLocations(server.locations)) {
+      const key = `${l.node.file}:${l.node.line}`;
+      const list = index.get(key);
+      if (list) list.push(l);
+      else index.set(key, [l]);
+    }
+    byLine.set(server, index);
   }
+  return index.get(`${file}:${line}`) ?? [];
 }
 
 /** Every location of a server, nested ones too, in file order. */

@@ -4,7 +4,7 @@
 import type { Directive, ParseResult } from './model.js';
 import { allLocations, modelOf, type NginxLocation, type NginxModel, type NginxServer } from './nginx-model.js';
 import type { Outcome } from './outcome.js';
-import { sampleUri, serverRequest } from './routes.js';
+import { sampleUri, serverRequest, type ServerRequest } from './routes.js';
 import { simulate } from './simulate.js';
 
 /** Sends a request to one server; headers not given are absent, files unknown. */
@@ -19,32 +19,59 @@ export interface LocationProbe {
 
 export interface Probes {
   /** Servers some Host reaches. */
-  servers: Map<NginxServer, Send>;
+  servers: { get(server: NginxServer): Send | undefined };
   /** Locations some sample URI reaches (named locations never). */
-  locations: Map<NginxLocation, LocationProbe>;
+  locations: { get(location: NginxLocation): LocationProbe | undefined };
 }
 
 const cache = new WeakMap<NginxModel, Probes>();
 
-/** Probes for every server and location of a tree, made once per model. */
+/**
+ * Probes for the servers and locations of a tree, one model each, each made
+ * on first use: finding a sample URI takes simulated requests, and most
+ * rules want it only for the few locations they look at.
+ */
 export function probesOf(tree: ParseResult): Probes {
   const model = modelOf(tree);
   const cached = cache.get(model);
   if (cached) return cached;
-  const probes: Probes = { servers: new Map(), locations: new Map() };
   const sim = (request: Parameters<typeof simulate>[1]): Outcome => simulate(model, request);
-  for (const server of model.servers) {
-    const to = serverRequest(server, sim);
-    if (!to) continue;
-    const send: Send = (method, uri, headers = {}) => simulate(model, { ...to, method, uri, headers });
-    probes.servers.set(server, send);
-    for (const loc of allLocations(server.locations)) {
-      const uri = loc.modifier === '@' ? undefined : sampleUri(loc, to, sim);
-      if (uri !== undefined) probes.locations.set(loc, { server, uri, send });
+  // serverRequest reads the first step of the first branch (the server
+  // chosen), which does not depend on how many branches are followed after it.
+  const firstBranch = (request: Parameters<typeof simulate>[1]): Outcome => simulate(model, request, { maxBranches: 1 });
+  const servers = new Map<NginxServer, { to: ServerRequest; send: Send } | null>();
+  const serverProbe = (server: NginxServer) => {
+    let found = servers.get(server);
+    if (found === undefined) {
+      const to = serverRequest(server, firstBranch);
+      found = to && { to, send: (method, uri, headers = {}) => simulate(model, { ...to, method, uri, headers }) };
+      servers.set(server, found);
     }
-  }
+    return found;
+  };
+  const locations = new Map<NginxLocation, LocationProbe | null>();
+  const probes: Probes = {
+    servers: { get: (server) => serverProbe(server)?.send },
+    locations: {
+      get(loc) {
+        let found = locations.get(loc);
+        if (found === undefined) {
+          const server = serverProbe(loc.server);
+          const uri = server && loc.modifier !== '@' ? sampleUri(loc, server.to, sim) : undefined;
+          found = server && uri !== undefined ? { server: loc.server, uri, send: server.send } : null;
+          locations.set(loc, found);
+        }
+        return found ?? undefined;
+      },
+    },
+  };
   cache.set(model, probes);
   return probes;
+}
+
+/** Every location of every server in order: a location in a file that two servers include comes once per server. */
+export function* serverLocations(model: NginxModel): Generator<NginxLocation> {
+  for (const server of model.servers) yield* allLocations(server.locations);
 }
 
 /** `line N`, or `file:N` when the directive is in another file than `from`. */

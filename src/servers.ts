@@ -56,7 +56,8 @@ export interface SelectRequest {
   address?: string;
 }
 
-export type CompileRegex = (pattern: string, caseless: boolean) => RegExp | null;
+/** A server_name regex, or null when verblint cannot read it; test() gives undefined when it cannot tell in bounded time. */
+export type CompileRegex = (pattern: string, caseless: boolean) => { test(host: string): boolean | undefined } | null;
 
 function listenAddress(spec: string): { address: string; port: number } {
   if (spec.startsWith('unix:')) return { address: spec, port: 0 };
@@ -110,10 +111,12 @@ interface Entry {
   name: ServerName | null;
 }
 
+type Tables = ReturnType<typeof buildTables>;
+
 // The name tables of one address:port, as ngx_http_server_names builds them:
 // a name already taken in the group ("conflicting server name") is ignored,
 // and `.x` takes both `x` and `*.x`.
-function tables(group: ServerInfo[]) {
+function buildTables(group: ServerInfo[]) {
   const exact = new Map<string, Entry>();
   const head = new Map<string, Entry>();
   const tail = new Map<string, Entry>();
@@ -150,6 +153,16 @@ function validHost(raw: string): string | null {
 }
 
 function defaultOf(group: ServerInfo[], address: string, port: number): Selection {
+  const key = `${address} ${port}`;
+  const known = indexOfGroup(group).defaults.get(key);
+  // A copy: the caller adds to reason and cannotTell.
+  if (known) return { ...known };
+  const found = findDefault(group, address, port);
+  indexOfGroup(group).defaults.set(key, found);
+  return { ...found };
+}
+
+function findDefault(group: ServerInfo[], address: string, port: number): Selection {
   const at = where(address, port);
   for (const server of group) {
     const listen = server.listens.find((l) => l.address === address && l.port === port && l.defaultServer);
@@ -169,7 +182,7 @@ function selectInGroup(group: ServerInfo[], address: string, port: number, rawHo
   if (host === null) {
     return { ...defaultOf(group, address, port), badRequest: `nginx answers 400: invalid Host "${rawHost ?? ''}"` };
   }
-  const t = tables(group);
+  const t = indexOfGroup(group).tables;
   const exact = t.exact.get(host);
   if (exact) return byName(exact, exact.name?.kind === 'leading-wildcard' ? 'leading-wildcard' : 'exact');
   for (let i = host.indexOf('.'); i >= 0; i = host.indexOf('.', i + 1)) {
@@ -189,8 +202,9 @@ function selectInGroup(group: ServerInfo[], address: string, port: number, rawHo
       unread.push(`${e.name!.name} (${e.name!.directive.file}:${e.name!.directive.line})`);
       continue;
     }
-    re.lastIndex = 0;
-    if (re.test(host)) {
+    const hit = re.test(host);
+    if (hit === undefined) unread.push(`${e.name!.name} (${e.name!.directive.file}:${e.name!.directive.line})`);
+    else if (hit) {
       found = byName(e, 'regex');
       break;
     }
@@ -201,18 +215,89 @@ function selectInGroup(group: ServerInfo[], address: string, port: number, rawHo
   return chosen;
 }
 
-/** The server that answers a request; null when no server listens on that port (or socket). */
-export function selectServer(servers: ServerInfo[], req: SelectRequest, compileRegex: CompileRegex): Selection | null {
-  const unix = req.address?.startsWith('unix:') === true;
-  const groups = new Map<string, ServerInfo[]>();
-  for (const server of servers) {
+// ---- indexes ----
+// A simulated request picks a server, and a lint sends several requests to
+// every server: building the groups and name tables per request would make
+// linting quadratic in servers. They are built once per list of servers.
+
+interface GroupIndex {
+  tables: Tables;
+  /** The default server per "address port", as findDefault gives it. */
+  defaults: Map<string, Selection>;
+}
+
+interface ServersIndex {
+  /** The servers indexed, in order (a copy). */
+  servers: readonly ServerInfo[];
+  /** The list as last given, for the quick check; see indexServers. */
+  given: readonly ServerInfo[];
+  /** By port (or "unix:/x" for a socket): address → the servers listening there, in order. */
+  groups: Map<string, Map<string, ServerInfo[]>>;
+}
+
+const groupIndexes = new WeakMap<ServerInfo[], GroupIndex>();
+const byFirst = new WeakMap<ServerInfo, ServersIndex>();
+
+function indexOfGroup(group: ServerInfo[]): GroupIndex {
+  let index = groupIndexes.get(group);
+  if (!index) groupIndexes.set(group, (index = { tables: buildTables(group), defaults: new Map() }));
+  return index;
+}
+
+function sameServers(a: readonly ServerInfo[], b: readonly ServerInfo[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+/**
+ * The index of a list of servers. The same array given again (unchanged in
+ * length and ends) is trusted; a new array of the same servers (what the
+ * simulator passes) is compared element by element, which is still far
+ * cheaper than rebuilding.
+ */
+export function indexServers(servers: readonly ServerInfo[]): ServersIndex {
+  const first = servers[0];
+  const found = first === undefined ? undefined : byFirst.get(first);
+  if (found) {
+    const quick = found.given === servers && found.servers.length === servers.length && found.servers[servers.length - 1] === servers[servers.length - 1];
+    if (quick || sameServers(found.servers, servers)) {
+      found.given = servers;
+      return found;
+    }
+  }
+  const index: ServersIndex = { servers: [...servers], given: servers, groups: new Map() };
+  if (first !== undefined) byFirst.set(first, index);
+  return index;
+}
+
+/** Address → servers listening on it, for a port (or the socket `address`). */
+function groupsOf(index: ServersIndex, unix: boolean, port: number, address: string | undefined): Map<string, ServerInfo[]> {
+  const key = unix ? address! : String(port);
+  let groups = index.groups.get(key);
+  if (groups) return groups;
+  groups = new Map<string, ServerInfo[]>();
+  for (const server of index.servers) {
     for (const l of server.listens) {
-      if (unix ? l.address !== req.address : l.address.startsWith('unix:') || l.port !== req.port) continue;
+      if (unix ? l.address !== address : l.address.startsWith('unix:') || l.port !== port) continue;
       const group = groups.get(l.address) ?? [];
-      if (!group.includes(server)) group.push(server);
+      // Several listens of one server on one address: the last server pushed is the only one to check.
+      if (group[group.length - 1] !== server) group.push(server);
       groups.set(l.address, group);
     }
   }
+  index.groups.set(key, groups);
+  return groups;
+}
+
+/**
+ * The server that answers a request; null when no server listens on that
+ * port (or socket). `servers` is indexed on first use: do not change an
+ * array in place after passing it (pass a new one).
+ */
+export function selectServer(servers: ServerInfo[], req: SelectRequest, compileRegex: CompileRegex): Selection | null {
+  const unix = req.address?.startsWith('unix:') === true;
+  const groups = groupsOf(indexServers(servers), unix, req.port, req.address);
   const port = unix ? 0 : req.port;
   if (req.address !== undefined) {
     const address = normalAddress(req.address);

@@ -3,8 +3,9 @@
 // regex-location-shadows-proxy and redirect-drops-method. Which location a
 // request reaches and who answers it is asked of the simulator; whether a
 // location regex can match URIs under a prefix is decided with refa.
-import { CombinedTransformer, JS, NFA, Transformers, getIntersectionWords, isDisjointWith, transform } from 'refa';
-import { allLocations, type Level, type NginxLocation, type NginxServer } from './nginx-model.js';
+import { createRequire } from 'node:module';
+import type * as Refa from 'refa';
+import { locationsAt, type Level, type NginxLocation, type NginxServer } from './nginx-model.js';
 import { normalizePath } from './nginx-vars.js';
 import type { Outcome } from './outcome.js';
 import { compilePcre, execPcre } from './pcre.js';
@@ -17,7 +18,16 @@ export const WRITE_PATH_WORDS = ['api', 'graphql', 'upload', 'submit', 'login', 
 export function looksLikeWritePath(name: string, words: readonly string[]): string | undefined {
   const plain = name.replace(/\\(.)/g, '$1').toLowerCase();
   const tokens = new Set(plain.split(/[^a-z0-9]+/));
-  return words.find((w) => (w.startsWith('.') ? new RegExp(`${w.replace(/\./g, '\\.')}(?![a-z0-9])`).test(plain) : tokens.has(w.toLowerCase())));
+  return words.find((w) => (w.startsWith('.') ? extension(w).test(plain) : tokens.has(w.toLowerCase())));
+}
+
+const extensions = new Map<string, RegExp>();
+
+/** `.php` as an extension: not followed by a letter or digit. Compiled once per word, not once per location. */
+function extension(word: string): RegExp {
+  let re = extensions.get(word);
+  if (!re) extensions.set(word, (re = new RegExp(`${word.toLowerCase().replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}(?![a-z0-9])`)));
+  return re;
 }
 
 /** Some way the request goes ends in a 405 from the static module, and none reaches a backend. */
@@ -26,9 +36,14 @@ export function staticRefuses(o: Outcome): boolean {
   return o.branches.some((b) => b.status === 405 && b.producer === 'static') && o.branches.every((b) => b.producer !== 'upstream');
 }
 
-/** The write methods the static module refuses with 405 at `uri`: POST only when the file exists. */
-export function refusedWrites(send: Send, uri: string): string[] {
-  return ['POST', 'PUT', 'PATCH', 'DELETE'].filter((m) => staticRefuses(send(m, uri)));
+/**
+ * The write methods the static module refuses with 405 at `uri` (POST only
+ * when the file exists), when PUT is among them; else null, after one
+ * request instead of four. `put` is PUT's outcome when the caller has it.
+ */
+export function refusedWithPut(send: Send, uri: string, put: Outcome = send('PUT', uri)): string[] | null {
+  if (!staticRefuses(put)) return null;
+  return ['POST', 'PUT', 'PATCH', 'DELETE'].filter((m) => staticRefuses(m === 'PUT' ? put : send(m, uri)));
 }
 
 /** "PUT, PATCH and DELETE get 405 ..., POST too when the file exists": POST gets 404 for a missing file. */
@@ -45,10 +60,10 @@ export function listing(items: readonly string[]): string {
 
 /** The locations a request went through while nginx chose one (first branch), and the one it ended in. */
 export function chosen(o: Outcome, server: NginxServer): { steps: Array<{ loc: NginxLocation; note: string }>; location: NginxLocation | null } {
-  const byKey = new Map([...allLocations(server.locations)].map((l) => [`${l.node.file}:${l.node.line}`, l]));
   const steps: Array<{ loc: NginxLocation; note: string }> = [];
   for (const step of o.branches[0]?.trace ?? []) {
-    const loc = byKey.get(`${step.file}:${step.line}`);
+    // Several locations on one line: the last one written there.
+    const loc = locationsAt(server, step.file, step.line).at(-1);
     if (loc) steps.push({ loc, note: step.note });
     else if (steps.length > 0) break;
   }
@@ -64,11 +79,21 @@ export function levelsOf(loc: NginxLocation): Level[] {
 
 const START = '\u0101';
 const END = '\u0100';
-const EDGES = new CombinedTransformer([
-  Transformers.simplify({ ignoreAmbiguity: true, ignoreOrder: true }),
-  Transformers.patternEdgeAssertions({ ignoreAmbiguity: true, ignoreOrder: true, inline: true, remove: true }),
-  Transformers.simplify({ ignoreAmbiguity: true, ignoreOrder: true }),
-]);
+// refa (a 1 MB CommonJS bundle) is loaded on the first regex location under a prefix, with
+// require: an ESM import of it costs about 100 ms of start-up in every run, regexes or not.
+let loaded: { refa: typeof Refa; edges: Refa.CombinedTransformer } | undefined;
+function refa(): { refa: typeof Refa; edges: Refa.CombinedTransformer } {
+  if (!loaded) {
+    const r = createRequire(import.meta.url)('refa') as typeof Refa;
+    const edges = new r.CombinedTransformer([
+      r.Transformers.simplify({ ignoreAmbiguity: true, ignoreOrder: true }),
+      r.Transformers.patternEdgeAssertions({ ignoreAmbiguity: true, ignoreOrder: true, inline: true, remove: true }),
+      r.Transformers.simplify({ ignoreAmbiguity: true, ignoreOrder: true }),
+    ]);
+    loaded = { refa: r, edges };
+  }
+  return loaded;
+}
 
 /**
  * The JS source of a translated PCRE with `^` and `$` written as sentinel
@@ -99,9 +124,22 @@ function withSentinels(source: string): string {
   return out;
 }
 
-function nfaOf(source: string): NFA {
-  const { expression, maxCharacter } = JS.Parser.fromLiteral({ source, flags: '' }).parse({ assertions: 'parse', backreferences: 'throw' });
-  return NFA.fromRegex(transform(EDGES, expression), { maxCharacter }, { assertions: 'throw' });
+/** A bound on the memos below, for a process that lints config after config. */
+const MEMO_MAX = 10_000;
+const nfas = new Map<string, Refa.NFA>();
+const underPrefix = new Map<string, readonly string[] | null>();
+
+/** The automaton of a JS regex source, built once per source: a regex meets every prefix of its server and a prefix every regex. Only read, never changed. */
+function nfaOf(source: string): Refa.NFA {
+  let nfa = nfas.get(source);
+  if (!nfa) {
+    const { refa: r, edges } = refa();
+    const { expression, maxCharacter } = r.JS.Parser.fromLiteral({ source, flags: '' }).parse({ assertions: 'parse', backreferences: 'throw' });
+    nfa = r.NFA.fromRegex(r.transform(edges, expression), { maxCharacter }, { assertions: 'throw' });
+    if (nfas.size >= MEMO_MAX) nfas.clear();
+    nfas.set(source, nfa);
+  }
+  return nfa;
 }
 
 const escape = (text: string): string => text.replace(/[\\^$.*+?()[\]{}|/-]/g, '\\$&');
@@ -112,16 +150,28 @@ const escape = (text: string): string => text.replace(/[\\^$.*+?()[\]{}|/-]/g, '
  * or no plain witness was found). Each witness is checked with the real matcher.
  */
 export function regexUnderPrefix(pattern: string, caseless: boolean, prefix: string, max = 3): string[] | null {
+  // Servers made from one template ask the same question thousands of times; the automata are costly.
+  const key = JSON.stringify([pattern, caseless, prefix, max]);
+  let found = underPrefix.get(key);
+  if (found === undefined) {
+    if (underPrefix.size >= MEMO_MAX) underPrefix.clear();
+    underPrefix.set(key, (found = computeUnderPrefix(pattern, caseless, prefix, max)));
+  }
+  return found && [...found];
+}
+
+
+function computeUnderPrefix(pattern: string, caseless: boolean, prefix: string, max: number): string[] | null {
   const compiled = compilePcre(pattern, caseless);
   if (!compiled.ok || /[^\x00-\x7f]/.test(prefix)) return null;
   try {
     const search = nfaOf(`[^]*(?:${withSentinels(compiled.re.source)})[^]*`);
-    if (isDisjointWith(search, nfaOf(`\\u0101${escape(prefix)}[\\0-\\xff]*\\u0100`))) return [];
+    if (refa().refa.isDisjointWith(search, nfaOf(`\\u0101${escape(prefix)}[\\0-\\xff]*\\u0100`))) return [];
     // Readable witnesses first: the prefix itself, then lower case names, then anything plain.
     const out: string[] = [];
     for (const tail of ['', '[a-z][a-z0-9._~/-]{0,40}', '[A-Za-z0-9._~/-]{0,40}']) {
       let tried = 0;
-      for (const word of getIntersectionWords(search, nfaOf(`\\u0101${escape(prefix)}${tail}\\u0100`))) {
+      for (const word of refa().refa.getIntersectionWords(search, nfaOf(`\\u0101${escape(prefix)}${tail}\\u0100`))) {
         if (++tried > 200 || out.length >= max) break;
         const uri = String.fromCharCode(...word).replace(START, '').replace(END, '');
         if (normalizePath(uri) === uri && execPcre(compiled, uri) && !out.includes(uri)) out.push(uri);
