@@ -7,6 +7,9 @@
 // config that a stock nginx (no Lua module) accepts with `nginx -t -p <dir>`:
 // no `user`, and the pid, logs and temp paths are relative to the prefix.
 
+import { statSync } from 'node:fs';
+import { delimiter, join } from 'node:path';
+
 export interface GenerateOptions {
   /** Emit `content_by_lua_block` locations in a few servers (default true). nginx without the Lua module rejects them. */
   lua?: boolean;
@@ -559,4 +562,18 @@ function htaccess(i: number): string[] {
     `Header always set X-Tenant "t${i}"`,
     '',
   ];
+}
+
+/** The path of a command on PATH (or in the sbin folders, where nginx lives), or undefined. */
+export function which(cmd: string): string | undefined {
+  const dirs = (process.env['PATH'] ?? '').split(delimiter).filter(Boolean);
+  for (const d of [...dirs, '/usr/sbin', '/usr/local/sbin']) {
+    const p = join(d, cmd);
+    try {
+      if (statSync(p).isFile()) return p;
+    } catch {
+      // not here
+    }
+  }
+  return undefined;
 }

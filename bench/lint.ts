@@ -12,9 +12,9 @@
 // of issue 9 part 2 as PASS or FAIL. Writes bench/results/lint.json. Exits 0
 // whatever the targets say; 1 only when the bench itself cannot run.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { delimiter, dirname, join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { PerformanceObserver } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { discover } from '../src/discover.js';
@@ -22,7 +22,7 @@ import { nodeHost } from '../src/host.js';
 import { lintFiles } from '../src/run.js';
 import type { AnyRule } from '../src/rule.js';
 import { rules } from '../rules/index.js';
-import { countLines, generateApacheTree, generateNginxConfig, generateNginxTree, type ConfigTree } from './generate.js';
+import { countLines, generateApacheTree, generateNginxConfig, generateNginxTree, type ConfigTree, which } from './generate.js';
 
 const SIZES = [10_000, 40_000, 160_000, 640_000];
 const STARTUP_RUNS = 10;
@@ -147,18 +147,6 @@ function median(xs: readonly number[]): number {
   return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
 }
 
-function which(cmd: string): string | undefined {
-  const dirs = (process.env['PATH'] ?? '').split(delimiter).filter(Boolean);
-  for (const d of [...dirs, '/usr/sbin', '/usr/local/sbin']) {
-    const p = join(d, cmd);
-    try {
-      if (statSync(p).isFile()) return p;
-    } catch {
-      // not here
-    }
-  }
-  return undefined;
-}
 
 const TIME = existsSync('/usr/bin/time') ? '/usr/bin/time' : undefined;
 // GNU timeout kills the whole process group: /usr/bin/time's node child too.

@@ -13,10 +13,10 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { delimiter, join } from 'node:path';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseNginxText } from '../src/parse.js';
-import { countLines, generateNginxConfig } from './generate.js';
+import { countLines, generateNginxConfig, which } from './generate.js';
 
 const SERVERS = 5000;
 const RUNS = 5;
@@ -88,18 +88,6 @@ function timeIt(runs: number, fn: () => void): { seconds: number; runs: number[]
   return { seconds: median(times), runs: times };
 }
 
-function which(cmd: string): string | undefined {
-  const dirs = (process.env['PATH'] ?? '').split(delimiter).filter(Boolean);
-  for (const d of [...dirs, '/usr/sbin', '/usr/local/sbin']) {
-    const p = join(d, cmd);
-    try {
-      if (statSync(p).isFile()) return p;
-    } catch {
-      // not here
-    }
-  }
-  return undefined;
-}
 
 function runChild(file: string, idle: boolean): ChildReport {
   const args = ['--expose-gc', fileURLToPath(import.meta.url), '--child', file];
