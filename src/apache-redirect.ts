@@ -44,7 +44,7 @@ function aliasRedirect(node: Directive): Pick<Candidate, 'code' | 'source' | 'ta
   if (name === 'redirectpermanent') code = 301;
   else if (name === 'redirect' || name === 'redirectmatch') {
     const first = (args[0] ?? '').toLowerCase();
-    if (first in ALIAS_CODES || /^\d{3}$/.test(first)) {
+    if (Object.hasOwn(ALIAS_CODES, first) || /^\d{3}$/.test(first)) {
       code = ALIAS_CODES[first] ?? Number(first);
       args = args.slice(1);
     }

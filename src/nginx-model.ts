@@ -277,13 +277,13 @@ export const GET_ONLY_HANDLERS: ReadonlySet<string> = new Set(['empty_gif', 'stu
 export function handlersIn(level: Level): Directive[] {
   // A new array each time: callers pop it. The simulator asks at every request.
   const index = indexFor(level);
-  index.handlers ??= level.directives.filter((d) => d.directive in PASS_MODULES || GET_ONLY_HANDLERS.has(d.directive));
+  index.handlers ??= level.directives.filter((d) => Object.hasOwn(PASS_MODULES, d.directive) || GET_ONLY_HANDLERS.has(d.directive));
   return [...index.handlers];
 }
 
 /** A location that hands requests to a backend: a `*_pass` other than memcached_pass in it or in one of its `if` blocks. */
 export function isProxied(loc: NginxLocation): boolean {
-  return [loc, ...loc.ifs.values()].some((l) => handlersIn(l).some((d) => d.directive in PASS_MODULES && d.directive !== 'memcached_pass'));
+  return [loc, ...loc.ifs.values()].some((l) => handlersIn(l).some((d) => Object.hasOwn(PASS_MODULES, d.directive) && d.directive !== 'memcached_pass'));
 }
 
 const everyLocation = new WeakMap<NginxModel, ReadonlyArray<{ location: NginxLocation; server: NginxServer }>>();

@@ -1026,7 +1026,7 @@ function handlerIn(level: Level): Directive | null {
 
 function passOf(loc: NginxLocation): Directive | null {
   const h = handlerIn(loc);
-  return h && h.directive in PASS_MODULES ? h : null;
+  return h && Object.hasOwn(PASS_MODULES, h.directive) ? h : null;
 }
 
 /** nginx sets auto_redirect when a `*_pass` is written in a location whose name ends with "/". */
