@@ -9,13 +9,14 @@ import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { chmodSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join, relative } from 'node:path';
+import { join, relative } from 'node:path';
 import { afterEach, describe, expect, it, type TestContext } from 'vitest';
 import { CLI, runCli, type CliRun } from './helpers/cli.js';
 import { NGINX } from './helpers/nginx.js';
 import { generator } from './helpers/random.js';
 import { APACHE2, baseConfig, checkApacheConfig, describeApache } from './helpers/real-apache.js';
 import { describeReal } from './helpers/real-nginx.js';
+import { writeFiles } from './helpers/real-server.js';
 
 const made: string[] = [];
 afterEach(() => {
@@ -42,15 +43,7 @@ function project(files: Record<string, string | Buffer | null> = {}): string {
   const dir = mkdtempSync(join(tmpdir(), 'verblint-fs-'));
   made.push(dir);
   chmodSync(dir, 0o755);
-  for (const [name, content] of Object.entries(files)) {
-    const path = join(dir, name);
-    if (content === null) {
-      mkdirSync(path, { recursive: true });
-      continue;
-    }
-    mkdirSync(dirname(path), { recursive: true });
-    writeFileSync(path, content);
-  }
+  writeFiles(dir, files);
   return dir;
 }
 

@@ -1,9 +1,10 @@
 // Runs the built CLI (dist/src/cli.js; `npm test` builds it first) as users do.
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { writeFiles } from './real-server.js';
 
 export const CLI = fileURLToPath(new URL('../../dist/src/cli.js', import.meta.url));
 export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -31,9 +32,6 @@ export function runCli(args: readonly string[], options: { cwd?: string; env?: R
 /** A scratch directory (`prefix` + random) holding `files` (relative path → text); the caller removes it. */
 export function writeProject(prefix: string, files: Record<string, string> = {}): string {
   const dir = mkdtempSync(join(tmpdir(), prefix));
-  for (const [name, text] of Object.entries(files)) {
-    mkdirSync(dirname(join(dir, name)), { recursive: true });
-    writeFileSync(join(dir, name), text);
-  }
+  writeFiles(dir, files);
   return dir;
 }

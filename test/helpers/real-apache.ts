@@ -2,13 +2,13 @@
 // on a config in a private temp directory (which is also ServerRoot), and a
 // running server on 127.0.0.1 with an echo backend behind it and raw-socket
 // requests in front of it (so lower-case and unknown methods reach Apache unchanged).
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { chmodSync, closeSync, existsSync, fstatSync, mkdirSync, mkdtempSync, openSync, readSync, rmSync, writeFileSync } from 'node:fs';
 import type { AddressInfo, Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { isAbsolute, join, relative } from 'node:path';
 import {
-  canConnect, closeServer, describeWithServer, echoBackend, freePorts, readIfThere, sendRequest, sleep, stopProcess, unwatch, watch, writeFiles,
+  closeServer, describeWithServer, echoBackend, freePorts, launchServer, readIfThere, sendRequest, stopProcess, unwatch, watch, writeFiles, type Started,
   type RawRequest, type RawResponse, type ServerFiles,
 } from './real-server.js';
 
@@ -227,7 +227,6 @@ export interface RealApache {
   stop(): Promise<void>;
 }
 
-const START_TIMEOUT_MS = 5_000;
 const START_ATTEMPTS = 5;
 
 /** Refuses a config that would listen anywhere but 127.0.0.1, or not on the site's port. */
@@ -262,40 +261,12 @@ function readNewLines(path: string, from: number): { lines: string[]; next: numb
   }
 }
 
-type Started = { ok: true; child: ChildProcess } | { ok: false; portTaken: boolean; why: string };
-
-/** Spawns Apache in the foreground and polls until its port accepts connections, or until it exits or times out. */
-async function launch(site: ApacheSite): Promise<Started> {
-  const log = join(site.dir, 'error.log');
+/** Spawns Apache in the foreground and waits until its port accepts connections. */
+function launch(site: ApacheSite): Promise<Started> {
   // Its own process group: on SIGTERM the prefork parent signals its whole
   // group (killpg), which would otherwise include this test process.
-  const child = spawn(APACHE2, ['-DFOREGROUND', '-f', join(site.dir, 'apache.conf'), '-d', site.dir], {
-    env: APACHE_ENV,
-    stdio: ['ignore', 'pipe', 'pipe'],
-    detached: true,
-  });
-  let output = '';
-  child.stdout!.on('data', (d: Buffer) => (output += d.toString()));
-  child.stderr!.on('data', (d: Buffer) => (output += d.toString()));
-  let spawnError: Error | undefined;
-  child.once('error', (e) => (spawnError = e));
-  const deadline = Date.now() + START_TIMEOUT_MS;
-  for (;;) {
-    if (spawnError) return { ok: false, portTaken: false, why: `cannot run ${APACHE2}: ${spawnError.message}` };
-    const text = `${output}${readIfThere(log)}`;
-    const exited = child.exitCode !== null || child.signalCode !== null;
-    if (/Address already in use/.test(text)) {
-      await stopProcess(child);
-      return { ok: false, portTaken: true, why: text };
-    }
-    if (exited) return { ok: false, portTaken: false, why: `apache2 exited (${child.exitCode ?? child.signalCode}):\n${text}` };
-    if (await canConnect(site.port)) return { ok: true, child };
-    if (Date.now() > deadline) {
-      await stopProcess(child);
-      return { ok: false, portTaken: false, why: `apache2 did not accept connections on 127.0.0.1:${site.port} within ${START_TIMEOUT_MS} ms:\n${text}` };
-    }
-    await sleep(5);
-  }
+  const args = ['-DFOREGROUND', '-f', join(site.dir, 'apache.conf'), '-d', site.dir];
+  return launchServer('apache2', APACHE2, args, { env: APACHE_ENV, detached: true }, join(site.dir, 'error.log'), site.port);
 }
 
 /**

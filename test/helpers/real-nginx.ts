@@ -2,14 +2,13 @@
 // config on 127.0.0.1, in a private prefix directory, with an echo backend
 // behind it and raw-socket requests in front of it (so lower-case methods,
 // unknown tokens, `OPTIONS *` and `CONNECT host:443` reach nginx unchanged).
-import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import type { AddressInfo, Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { NGINX } from './nginx.js';
 import {
-  canConnect, closeServer, describeWithServer, echoBackend, freePorts, readIfThere, sendRequest, sleep, stopProcess, unwatch, watch, writeFiles,
+  closeServer, describeWithServer, echoBackend, freePorts, launchServer, readIfThere, sendRequest, stopProcess, unwatch, watch, writeFiles, type Started,
   type RawRequest, type RawResponse,
 } from './real-server.js';
 
@@ -52,7 +51,6 @@ export interface RealNginx {
   stop(): Promise<void>;
 }
 
-const START_TIMEOUT_MS = 5_000;
 const START_ATTEMPTS = 5;
 
 /** The whole nginx.conf around an `http {}` body: single process, no daemon, every path inside the prefix. */
@@ -91,36 +89,10 @@ function checkListens(config: string): void {
 // The start-up probe is connection *1; nginx logs its close at info level.
 const withoutProbe = (log: string): string => log.replace(/^.* \[info\] \d+#\d+: \*1 client closed connection while waiting for request,.*\n/m, '');
 
-type Started = { ok: true; child: ChildProcess } | { ok: false; portTaken: boolean; why: string };
-
-/** Spawns nginx and waits until its port accepts connections, or until it exits or times out. */
-async function launch(site: RealSite): Promise<Started> {
+/** Spawns nginx and waits until its port accepts connections. */
+function launch(site: RealSite): Promise<Started> {
   const log = join(site.prefix, 'error.log');
-  const child = spawn(NGINX, ['-p', `${site.prefix}/`, '-c', join(site.prefix, 'nginx.conf'), '-e', log], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  child.stdout!.on('data', (d: Buffer) => (output += d.toString()));
-  child.stderr!.on('data', (d: Buffer) => (output += d.toString()));
-  let spawnError: Error | undefined;
-  child.once('error', (e) => (spawnError = e));
-  const deadline = Date.now() + START_TIMEOUT_MS;
-  for (;;) {
-    if (spawnError) return { ok: false, portTaken: false, why: `cannot run ${NGINX}: ${spawnError.message}` };
-    const text = `${output}${readIfThere(log)}`;
-    const exited = child.exitCode !== null || child.signalCode !== null;
-    if (/Address already in use/.test(text)) {
-      await stopProcess(child);
-      return { ok: false, portTaken: true, why: text };
-    }
-    if (exited) return { ok: false, portTaken: false, why: `nginx exited (${child.exitCode ?? child.signalCode}):\n${text}` };
-    if (await canConnect(site.port)) return { ok: true, child };
-    if (Date.now() > deadline) {
-      await stopProcess(child);
-      return { ok: false, portTaken: false, why: `nginx did not accept connections on 127.0.0.1:${site.port} within ${START_TIMEOUT_MS} ms:\n${text}` };
-    }
-    await sleep(5);
-  }
+  return launchServer('nginx', NGINX, ['-p', `${site.prefix}/`, '-c', join(site.prefix, 'nginx.conf'), '-e', log], {}, log, site.port);
 }
 
 /**

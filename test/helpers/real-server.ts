@@ -2,7 +2,7 @@
 // ports, test files, an echo backend, a raw-socket HTTP client (so lower-case
 // and unknown methods, `OPTIONS *` and `CONNECT host:443` reach the server
 // unchanged), and stopping a server's process tree by its PID.
-import type { ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
 import { chmodSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { STATUS_CODES } from 'node:http';
 import { connect, createServer, type AddressInfo, type Server, type Socket } from 'node:net';
@@ -377,4 +377,39 @@ export function describeWithServer(installed: boolean, missing: { test: string; 
   }
   console.warn(`${missing.warning}: skipping "${name}"`);
   describe.skip(name, fn);
+}
+
+export type Started = { ok: true; child: ChildProcess } | { ok: false; portTaken: boolean; why: string };
+
+const START_TIMEOUT_MS = 5_000;
+
+/**
+ * Spawns a server (`name` for messages) and polls until `port` accepts
+ * connections, or until it exits, finds its port taken (the caller retries
+ * on other ports) or times out. Its output and `log` are read for the reason.
+ */
+export async function launchServer(name: string, command: string, args: readonly string[], options: SpawnOptions, log: string, port: number): Promise<Started> {
+  const child = spawn(command, args, { ...options, stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  child.stdout!.on('data', (d: Buffer) => (output += d.toString()));
+  child.stderr!.on('data', (d: Buffer) => (output += d.toString()));
+  let spawnError: Error | undefined;
+  child.once('error', (e) => (spawnError = e));
+  const deadline = Date.now() + START_TIMEOUT_MS;
+  for (;;) {
+    if (spawnError) return { ok: false, portTaken: false, why: `cannot run ${command}: ${spawnError.message}` };
+    const text = `${output}${readIfThere(log)}`;
+    const exited = child.exitCode !== null || child.signalCode !== null;
+    if (/Address already in use/.test(text)) {
+      await stopProcess(child);
+      return { ok: false, portTaken: true, why: text };
+    }
+    if (exited) return { ok: false, portTaken: false, why: `${name} exited (${child.exitCode ?? child.signalCode}):\n${text}` };
+    if (await canConnect(port)) return { ok: true, child };
+    if (Date.now() > deadline) {
+      await stopProcess(child);
+      return { ok: false, portTaken: false, why: `${name} did not accept connections on 127.0.0.1:${port} within ${START_TIMEOUT_MS} ms:\n${text}` };
+    }
+    await sleep(5);
+  }
 }
