@@ -6,6 +6,7 @@
 import { branchAnswer } from './explain.js';
 import type { Finding, Severity } from './finding.js';
 import type { Dialect } from './model.js';
+import { parseTarget } from './nginx-vars.js';
 import type { Branch, FileOracle, Outcome, SimRequest, TraceStep } from './outcome.js';
 import type { ApiSpec, Operation } from './openapi.js';
 import { defineRule, type AnyRule } from './rule.js';
@@ -75,7 +76,6 @@ export interface ContractResult {
 }
 
 interface Base {
-  scheme: 'http' | 'https';
   host: string | null;
   port: number | null;
   path: string;
@@ -83,13 +83,10 @@ interface Base {
 
 /** Host, port and base path of a server URL; a relative URL gives only the path. */
 export function parseBase(url: string): Base {
-  const m = /^(https?):\/\/([^/:?#]+|\[[^\]]+\])(?::(\d+))?([^?#]*)/i.exec(url);
-  if (m) {
-    const scheme = m[1]!.toLowerCase() as 'http' | 'https';
-    return { scheme, host: m[2]!.toLowerCase(), port: m[3] ? Number(m[3]) : scheme === 'https' ? 443 : 80, path: m[4]!.replace(/\/+$/, '') };
-  }
+  const target = /^https?:\/\//i.test(url) ? parseTarget(url) : null;
+  if (target?.host !== undefined) return { host: target.host.toLowerCase(), port: target.port ?? 80, path: target.rawPath.replace(/\/+$/, '') };
   const path = url.replace(/[?#].*$/, '').replace(/\/+$/, '');
-  return { scheme: 'http', host: null, port: null, path: path === '' || path.startsWith('/') ? path : `/${path}` };
+  return { host: null, port: null, path: path === '' || path.startsWith('/') ? path : `/${path}` };
 }
 
 const SIMPLE_TYPES = new Set(['application/x-www-form-urlencoded', 'multipart/form-data', 'text/plain']);
