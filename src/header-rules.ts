@@ -122,15 +122,22 @@ function lastLocationProxies(server: NginxServer, trace: Outcome['trace']): bool
 /** Every error_page directive of the config, once each. */
 export function errorPages(tree: ParseResult): Directive[] {
   const seen = new Set<Directive>();
-  for (const level of levels(modelOf(tree))) for (const d of level.directives) if (d.directive === 'error_page') seen.add(d);
+  for (const level of levels(modelOf(tree))) for (const d of levelIndex(level).get('error_page') ?? []) seen.add(d);
   return [...seen];
 }
 
 /** The CORS add_header directives (Access-Control-*) a location sends in any of its branches: its own level and its `if` blocks. */
-export function corsHeaders(loc: NginxLocation): Directive[] {
-  const all = [loc, ...loc.ifs.values()].flatMap((l) => addHeaders(l));
-  return [...new Set(all)].filter((d) => headerName(d).startsWith('access-control-'));
+export function corsHeaders(loc: NginxLocation): readonly Directive[] {
+  let found = corsByLocation.get(loc);
+  if (found === undefined) {
+    const all = [loc, ...loc.ifs.values()].flatMap((l) => addHeaders(l));
+    found = [...new Set(all)].filter((d) => headerName(d).startsWith('access-control-'));
+    corsByLocation.set(loc, found);
+  }
+  return found;
 }
+
+const corsByLocation = new WeakMap<NginxLocation, readonly Directive[]>();
 
 /** Who refused, for a message: `405 from the static module`, `403 from limit_except (line 9)`. */
 export function refusal(o: Outcome, loc: NginxLocation): string | null {

@@ -113,12 +113,29 @@ export function* walk(nodes: readonly Directive[], parents: Directive[] = []): G
 }
 
 /** Every directive (no comments) in document order, without following includes. */
-export function* directives(nodes: readonly Directive[]): Generator<Directive> {
-  for (const node of nodes) {
+export function directives(nodes: readonly Directive[]): Directive[] {
+  // In document order, without recursion: nested generators cost a step per level for every node.
+  const out: Directive[] = [];
+  const lists: Array<readonly Directive[]> = [nodes];
+  const at: number[] = [0];
+  while (lists.length > 0) {
+    const list = lists[lists.length - 1]!;
+    const i = at[at.length - 1]!;
+    if (i >= list.length) {
+      lists.pop();
+      at.pop();
+      continue;
+    }
+    at[at.length - 1] = i + 1;
+    const node = list[i]!;
     if (node.directive === '#') continue;
-    yield node;
-    if (node.block) yield* directives(node.block);
+    out.push(node);
+    if (node.block) {
+      lists.push(node.block);
+      at.push(0);
+    }
   }
+  return out;
 }
 
 export function directivesNamed(nodes: readonly Directive[], name: string): Directive[] {

@@ -330,10 +330,20 @@ export function locationsAt(server: NginxServer, file: string, line: number): re
   return index.get(`${file}:${line}`) ?? [];
 }
 
-/** Every location of a server, nested ones too, in file order. */
-export function* allLocations(locations: readonly NginxLocation[]): Generator<NginxLocation> {
-  for (const l of locations) {
-    yield l;
-    yield* allLocations(l.locations);
-  }
+const flattened = new WeakMap<readonly NginxLocation[], readonly NginxLocation[]>();
+
+/** Every location of a server, nested ones too, in file order; listed once per list. */
+export function allLocations(locations: readonly NginxLocation[]): readonly NginxLocation[] {
+  let out = flattened.get(locations);
+  if (out) return out;
+  const list: NginxLocation[] = [];
+  const add = (ls: readonly NginxLocation[]): void => {
+    for (const l of ls) {
+      list.push(l);
+      add(l.locations);
+    }
+  };
+  add(locations);
+  flattened.set(locations, (out = list));
+  return out;
 }

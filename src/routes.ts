@@ -6,6 +6,7 @@ import { jsonUpstream, shownPath } from './explain.js';
 import type { Dialect } from './model.js';
 import { allLocations, type NginxLocation, type NginxModel, type NginxServer } from './nginx-model.js';
 import type { Branch, Outcome, SimRequest, Upstream } from './outcome.js';
+import { chosenServer } from './simulate.js';
 
 export const ROUTE_METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'] as const;
 export type RouteMethod = (typeof ROUTE_METHODS)[number];
@@ -301,12 +302,6 @@ function reached(outcome: Outcome, locations: ReadonlySet<string>): Set<string> 
   return found;
 }
 
-function serverKeys(server: NginxServer): Set<string> {
-  const keys = new Set([key(server.node.file, server.node.line)]);
-  for (const d of server.directives) if (d.directive === 'listen' || d.directive === 'server_name') keys.add(key(d.file, d.line));
-  return keys;
-}
-
 /** Host headers that might pick this server, from its server_name list. */
 function hostCandidates(server: NginxServer): string[] {
   const out: string[] = [];
@@ -367,8 +362,11 @@ function depthOf(l: NginxLocation): number {
 /** A request that reaches a server: its first listen port and address, and a Host that picks it. */
 export type ServerRequest = Omit<SimRequest, 'method' | 'uri'> & { host: string };
 
-/** How to reach `server`: the first candidate Host whose GET / the simulator sends to it; null when none does. */
-export function serverRequest(server: NginxServer, simulate: Simulate, files?: SimRequest['files']): ServerRequest | null {
+/** Which server a request goes to (simulate.ts chosenServer, or a stand-in in tests). */
+export type Choose = (request: Omit<SimRequest, 'method'>) => NginxServer | null;
+
+/** How to reach `server`: the first candidate Host whose request the simulator sends to it; null when none does. */
+export function serverRequest(server: NginxServer, choose: Choose, files?: SimRequest['files']): ServerRequest | null {
   const listen = server.info.listens[0]!;
   const unix = listen.address.startsWith('unix:');
   const base: Omit<SimRequest, 'method' | 'uri'> = {
@@ -377,17 +375,19 @@ export function serverRequest(server: NginxServer, simulate: Simulate, files?: S
     ...(unix || (listen.address !== '*' && listen.address !== '[::]') ? { address: listen.address } : {}),
     ...(files && { files }),
   };
-  const mine = serverKeys(server);
-  const host = hostCandidates(server).find((h) => {
-    const first = simulate({ ...base, host: h, method: 'GET', uri: '/' }).trace[0];
-    return first !== undefined && mine.has(key(first.file, first.line));
-  });
+  const host = hostCandidates(server).find((h) => choose({ ...base, host: h, uri: '/' }) === server);
   return host === undefined ? null : { ...base, host };
 }
 
 /** A sample URI whose GET reaches `loc` (checked with the simulator), or undefined. */
+const locationKeysOf = new WeakMap<NginxServer, Set<string>>();
+
 export function sampleUri(loc: NginxLocation, request: ServerRequest, simulate: Simulate): string | undefined {
-  const locationKeys = new Set([...allLocations(loc.server.locations)].map((l) => key(l.node.file, l.node.line)));
+  let locationKeys = locationKeysOf.get(loc.server);
+  if (locationKeys === undefined) {
+    locationKeys = new Set([...allLocations(loc.server.locations)].map((l) => key(l.node.file, l.node.line)));
+    locationKeysOf.set(loc.server, locationKeys);
+  }
   const own = key(loc.node.file, loc.node.line);
   const parent = loc.parent?.kind === 'location' ? (loc.parent as NginxLocation) : null;
   const within = parent && (parent.modifier === '' || parent.modifier === '^~') ? parent.name : undefined;
@@ -400,7 +400,7 @@ export function sampleUri(loc: NginxLocation, request: ServerRequest, simulate: 
 export function buildRoutes(model: NginxModel, simulate: Simulate, request: Pick<SimRequest, 'files'> = {}): ServerRoutes[] {
   return model.servers.map((server) => {
     const listen = server.info.listens[0]!;
-    const to = serverRequest(server, simulate, request.files);
+    const to = serverRequest(server, (r) => chosenServer(model, r), request.files);
     const locations = [...allLocations(server.locations)];
     const routes = locations.map((loc): Route => {
       const route: Route = { location: locationText(loc), file: loc.node.file, line: loc.node.line, depth: depthOf(loc), uri: null, note: null, cells: {} };

@@ -5,7 +5,7 @@ import type { Directive, ParseResult } from './model.js';
 import { allLocations, modelOf, type NginxLocation, type NginxModel, type NginxServer } from './nginx-model.js';
 import type { Outcome } from './outcome.js';
 import { sampleUri, serverRequest, type ServerRequest } from './routes.js';
-import { simulate } from './simulate.js';
+import { chosenServer, simulate } from './simulate.js';
 
 /** Sends a request to one server; headers not given are absent, files unknown. */
 export type Send = (method: string, uri: string, headers?: Record<string, string>) => Outcome;
@@ -36,14 +36,11 @@ export function probesOf(tree: ParseResult): Probes {
   const cached = cache.get(model);
   if (cached) return cached;
   const sim = (request: Parameters<typeof simulate>[1]): Outcome => simulate(model, request);
-  // serverRequest reads the first step of the first branch (the server
-  // chosen), which does not depend on how many branches are followed after it.
-  const firstBranch = (request: Parameters<typeof simulate>[1]): Outcome => simulate(model, request, { maxBranches: 1 });
   const servers = new Map<NginxServer, { to: ServerRequest; send: Send } | null>();
   const serverProbe = (server: NginxServer) => {
     let found = servers.get(server);
     if (found === undefined) {
-      const to = serverRequest(server, firstBranch);
+      const to = serverRequest(server, (r) => chosenServer(model, r));
       found = to && { to, send: (method, uri, headers = {}) => simulate(model, { ...to, method, uri, headers }) };
       servers.set(server, found);
     }

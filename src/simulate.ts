@@ -57,6 +57,21 @@ export function simulate(model: NginxModel, request: SimRequest, options: Simula
   });
 }
 
+function select(model: NginxModel, host: string, port: number, address: string | undefined): ReturnType<typeof selectServer> {
+  return selectServer(serverInfos(model), { host, port, ...(address !== undefined && { address }) }, regexFor);
+}
+
+/**
+ * The server a request goes to, chosen as simulate() chooses it (null when
+ * none listens, or the target is one nginx refuses), without running it.
+ */
+export function chosenServer(model: NginxModel, request: Pick<SimRequest, 'uri' | 'host' | 'port' | 'address'>): NginxServer | null {
+  const target = parseTarget(request.uri);
+  if (!target || normalizePath(target.rawPath) === null) return null;
+  const selection = select(model, target.host ?? request.host ?? 'localhost', request.port ?? target.port ?? 80, request.address);
+  return selection ? model.servers[selection.server.index]! : null;
+}
+
 /** A request's state, as ngx_http_request_t keeps it. */
 interface State {
   method: string;
@@ -177,7 +192,7 @@ class Run extends ForkingRun {
       vars: new Map(),
       handler: null,
     };
-    const selection = selectServer(serverInfos(this.model), { host: hostHeader, port, ...(req.address !== undefined && { address: req.address }) }, regexFor);
+    const selection = select(this.model, hostHeader, port, req.address);
     if (!selection) {
       this.step(null, `no server listens on port ${port}`);
       this.end(null, 'no-server', { allow: null });
