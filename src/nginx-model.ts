@@ -11,7 +11,7 @@ export interface Level {
   kind: LevelKind;
   /** The block directive (`server`, `location`, `if`, `limit_except`); null for a config without `http`. */
   node: Directive | null;
-  directives: Directive[];
+  directives: readonly Directive[];
   parent: Level | null;
 }
 
@@ -28,7 +28,7 @@ export interface NginxLocation extends Level {
   locations: NginxLocation[];
   limitExcept: LimitExcept | null;
   /** `if` blocks written directly in the location, by their directive. */
-  ifs: Map<Directive, Level>;
+  ifs: ReadonlyMap<Directive, Level>;
 }
 
 export interface LimitExcept extends Level {
@@ -45,7 +45,7 @@ export interface NginxServer extends Level {
   synthetic: boolean;
   info: ServerInfo;
   locations: NginxLocation[];
-  ifs: Map<Directive, Level>;
+  ifs: ReadonlyMap<Directive, Level>;
 }
 
 export interface NginxModel {
@@ -54,7 +54,9 @@ export interface NginxModel {
 }
 
 /** The directives of a block with every `include` replaced by what it includes, recursively. */
-export function expandIncludes(nodes: readonly Directive[], tree: ParseResult, seen: ReadonlySet<number> = new Set()): Directive[] {
+export function expandIncludes(nodes: readonly Directive[], tree: ParseResult, seen: ReadonlySet<number> = new Set()): readonly Directive[] {
+  // Most blocks have no include and no comment: the block itself is the answer (levels never change their lists).
+  if (!nodes.some((n) => n.directive === '#' || (n.directive === 'include' && n.includes))) return nodes;
   const out: Directive[] = [];
   for (const node of nodes) {
     if (node.directive === '#') continue;
@@ -123,7 +125,7 @@ export function buildModel(tree: ParseResult): NginxModel {
   const serverNodes = http.directives.filter((d) => d.directive === 'server' && d.block);
   // A file of locations (a snippet for a server block) is read as one server around them.
   const fragment = !httpNode && serverNodes.length === 0 && top.some((d) => d.directive === 'location');
-  const blocks: Array<{ node: Directive; directives: Directive[] }> = fragment
+  const blocks: Array<{ node: Directive; directives: readonly Directive[] }> = fragment
     ? [{ node: top.find((d) => d.directive === 'location')!, directives: top }]
     : serverNodes.map((node) => ({ node, directives: expandIncludes(node.block!, tree) }));
   for (const { node, directives } of blocks) {
@@ -135,7 +137,7 @@ export function buildModel(tree: ParseResult): NginxModel {
       parent: http,
       info: serverInfo(directives, servers.length),
       locations: [],
-      ifs: new Map(),
+      ifs: NO_IFS,
     };
     server.ifs = ifLevels(server, tree);
     server.locations = locationsIn(server, server, tree);
@@ -144,14 +146,17 @@ export function buildModel(tree: ParseResult): NginxModel {
   return { http, servers };
 }
 
-function ifLevels(parent: Level, tree: ParseResult): Map<Directive, Level> {
-  const ifs = new Map<Directive, Level>();
+/** What most levels have: one shared empty map rather than one each. */
+const NO_IFS: ReadonlyMap<Directive, Level> = new Map();
+
+function ifLevels(parent: Level, tree: ParseResult): ReadonlyMap<Directive, Level> {
+  let ifs: Map<Directive, Level> | undefined;
   for (const node of parent.directives) {
     if (node.directive === 'if' && node.block) {
-      ifs.set(node, { kind: 'if', node, directives: expandIncludes(node.block, tree), parent });
+      (ifs ??= new Map()).set(node, { kind: 'if', node, directives: expandIncludes(node.block, tree), parent });
     }
   }
-  return ifs;
+  return ifs ?? NO_IFS;
 }
 
 /** `ancestors` are the location blocks around this one: a file that includes itself inside a location would otherwise nest forever. */
@@ -170,7 +175,7 @@ function locationsIn(parent: Level, server: NginxServer, tree: ParseResult, ance
       server,
       locations: [],
       limitExcept: null,
-      ifs: new Map(),
+      ifs: NO_IFS,
     };
     location.ifs = ifLevels(location, tree);
     const limit = location.directives.find((d) => d.directive === 'limit_except' && d.block);

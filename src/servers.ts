@@ -31,7 +31,7 @@ export interface ServerName {
 export interface ServerInfo {
   index: number;
   /** The server block's directives, includes already expanded by the caller. */
-  directives: Directive[];
+  directives: readonly Directive[];
   listens: Listen[];
   names: ServerName[];
 }
@@ -84,7 +84,7 @@ function nameKind(name: string): ServerName['kind'] {
 }
 
 /** Reads listen and server_name of one server block. */
-export function serverInfo(directives: Directive[], index: number): ServerInfo {
+export function serverInfo(directives: readonly Directive[], index: number): ServerInfo {
   const listens: Listen[] = [];
   const names: ServerName[] = [];
   for (const d of directives) {
