@@ -21,7 +21,7 @@ import { isHtaccessName, parseApache, parseApacheText } from './apache-parse.js'
 import { apacheAssumedFiles, buildApacheRoutes, listenPorts } from './apache-routes.js';
 import { simulateApache } from './apache-simulate.js';
 import { joinPath, parseNginx } from './parse.js';
-import { buildRoutes, formatRoutes, formatRoutesJson, type ServerRoutes } from './routes.js';
+import { buildRoutes, formatRoutes, formatRoutesJson, ROUTES_MAX_DEPTH, tooDeepForRoutes, type ServerRoutes } from './routes.js';
 import { formatRoutesHtml } from './routes-html.js';
 import { lintFiles } from './run.js';
 import { INIT_FILE, initConfig } from './init.js';
@@ -150,8 +150,8 @@ Options:
                            files) up under DIR
       --color, --no-color  force colour on or off (default: on for a terminal)
 
-Exit codes: 0 the table was computed, 2 a bad flag, an unreadable config or a
-config with syntax errors.`;
+Exit codes: 0 the table was computed, 2 a bad flag, an unreadable config, a
+config with syntax errors, or nginx locations nested more than 100 deep.`;
 
 const CONTRACT_USAGE = `Usage: verblint contract CONFIG... --openapi SPEC [options]
 
@@ -349,8 +349,17 @@ function loadForSim(file: string, values: Values): SimConfig {
     if (values['server-root'] !== undefined) throw new UsageError(`--server-root is for Apache configs, and ${file} is read as nginx (see --dialect)`);
     const model = buildModel(loadNginx(file, values));
     const run = (request: SimRequest): Outcome => simulate(model, request, simOptions(values));
+    const routes = (mode: AssumeFiles): ServerRoutes[] => {
+      const deep = tooDeepForRoutes(model);
+      if (deep) {
+        throw new UsageError(
+          `${shownPath(deep.node.file, process.cwd())}:${deep.node.line}: locations nest more than ${ROUTES_MAX_DEPTH} levels deep here; verblint routes tabulates at most ${ROUTES_MAX_DEPTH} (linting and explain have no such limit)`,
+        );
+      }
+      return buildRoutes(model, run, { files: assumedFiles(mode) });
+    };
     const ports = [...new Set(model.servers.flatMap((s) => s.info.listens.filter((l) => !l.address.startsWith('unix:')).map((l) => l.port)))];
-    return { dialect, run, assumed: (mode) => assumedFiles(mode), routes: (mode) => buildRoutes(model, run, { files: assumedFiles(mode) }), ports };
+    return { dialect, run, assumed: (mode) => assumedFiles(mode), routes, ports };
   }
   if (values.prefix !== undefined) throw new UsageError(`--prefix is for nginx configs, and ${file} is read as Apache (its ServerRoot is --server-root)`);
   if (isHtaccessName(file)) throw new UsageError(`${file} is a .htaccess file: name the server config (apache2.conf, httpd.conf, a site) instead; the .htaccess files on this machine are read from there`);

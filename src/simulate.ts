@@ -72,6 +72,18 @@ export function chosenServer(model: NginxModel, request: Pick<SimRequest, 'uri' 
   return selection ? model.servers[selection.server.index]! : null;
 }
 
+const staticLists = new WeakMap<readonly NginxLocation[], readonly NginxLocation[]>();
+
+/** The exact and prefix locations of a list, in order: every request looks them up at every level it goes through. */
+function staticsOf(locations: readonly NginxLocation[]): readonly NginxLocation[] {
+  let statics = staticLists.get(locations);
+  if (statics === undefined) {
+    statics = locations.filter((l) => l.modifier === '' || l.modifier === '^~' || l.modifier === '=');
+    staticLists.set(locations, statics);
+  }
+  return statics;
+}
+
 /** A request's state, as ngx_http_request_t keeps it. */
 interface State {
   method: string;
@@ -290,14 +302,14 @@ class Run extends ForkingRun {
 
   /** ngx_http_core_find_location: exact, longest prefix (nested first), then regexes in order. */
   private findLocation(locations: readonly NginxLocation[], uri: string): { location: NginxLocation | null; redirect: boolean } {
-    const statics = locations.filter((l) => l.modifier === '' || l.modifier === '^~' || l.modifier === '=');
+    const statics = staticsOf(locations);
     const exact = statics.find((l) => l.modifier === '=' && l.name === uri);
     if (exact) {
       this.step(exact.node, `exact match for ${uri}`);
       return { location: exact, redirect: false };
     }
     if (!statics.some((l) => l.name === uri)) {
-      const slash = statics.find((l) => l.name === `${uri}/` && autoRedirects(l));
+      const slash = statics.find((l) => l.name.length === uri.length + 1 && l.name.endsWith('/') && l.name.startsWith(uri) && autoRedirects(l));
       if (slash) return { location: slash, redirect: true };
     }
     let best: NginxLocation | null = null;
@@ -1084,9 +1096,17 @@ function addressMatches(client: string, rule: string): boolean {
 }
 
 /** A directive as a short label for the trace. */
+const shown = new WeakMap<Directive, string>();
+
+/** A directive as trace steps name it, made once per directive: every request that passes it has a step. */
 function show(d: Directive): string {
-  const text = [d.directive, ...d.args].join(' ');
-  return text.length > 80 ? `${text.slice(0, 77)}...` : text;
+  let text = shown.get(d);
+  if (text === undefined) {
+    text = [d.directive, ...d.args].join(' ');
+    if (text.length > 80) text = `${text.slice(0, 77)}...`;
+    shown.set(d, text);
+  }
+  return text;
 }
 
 export type { Outcome, SimRequest } from './outcome.js';

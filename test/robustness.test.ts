@@ -18,6 +18,7 @@ import { CONFIG_LINE_MAX, HTACCESS_LINE_MAX, parseApacheText } from '../src/apac
 import type { Finding } from '../src/finding.js';
 import type { Dialect, ParseError } from '../src/model.js';
 import { MAX_DEPTH, parseNginxText } from '../src/parse.js';
+import { ROUTES_MAX_DEPTH } from '../src/routes.js';
 import { CLI } from './helpers/cli.js';
 import { nginxTest } from './helpers/nginx.js';
 
@@ -197,6 +198,22 @@ describe('nesting', { timeout: 2 * LIMIT_MS }, () => {
       nodes = nodes.find((n) => n.block && n.block.length > 0)?.block ?? [];
     }
     expect(depth).toBe(MAX_DEPTH + 1);
+  });
+
+  // Each routes cell keeps every step through the levels above it: the work
+  // grows with the cube of the depth, so routes stops at its own limit.
+  it(`nginx: routes tabulates locations ${ROUTES_MAX_DEPTH} deep, and names the first location deeper than that`, async () => {
+    const ok = await runCli(['routes', 'nginx.conf'], dirname(file('nginx.conf', nginxNest(ROUTES_MAX_DEPTH))), LIMIT_MS);
+    expect(ok.stderr).toBe('');
+    expect(ok.status).toBe(0);
+    expect(ok.stdout.match(/location \//g)).toHaveLength(ROUTES_MAX_DEPTH);
+    const deep = await runCli(['routes', 'nginx.conf'], dirname(file('nginx.conf', nginxNest(MAX_DEPTH - 2))), LIMIT_MS);
+    // The first location is on line 5; the one with ROUTES_MAX_DEPTH locations around it ROUTES_MAX_DEPTH lines further.
+    expect(deep.stderr).toBe(
+      `verblint: nginx.conf:${5 + ROUTES_MAX_DEPTH}: locations nest more than ${ROUTES_MAX_DEPTH} levels deep here; verblint routes tabulates at most ${ROUTES_MAX_DEPTH} (linting and explain have no such limit)\n`,
+    );
+    expect(deep.status).toBe(2);
+    expect(deep.stdout).toBe('');
   });
 
   it.each([
