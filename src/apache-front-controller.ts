@@ -19,7 +19,7 @@ export interface RewriteRuleInfo {
   pattern: string;
   substitution: string;
   /** Flag names lower-cased, long forms folded to short ones (redirect → r); a flag without value maps to ''. */
-  flags: Map<string, string>;
+  flags: ReadonlyMap<string, string>;
   /** Enclosing sections, outermost first. */
   parents: Directive[];
   file: ParsedFile;
@@ -36,16 +36,24 @@ const FLAG_ALIASES: Record<string, string> = {
 };
 
 /** `[L,R=301,NC]` → {l: '', r: '301', nc: ''}. */
-export function rewriteFlags(text: string | undefined): Map<string, string> {
-  const out = new Map<string, string>();
-  if (!text || !/^\[.*\]$/.test(text)) return out;
+export function rewriteFlags(text: string | undefined): ReadonlyMap<string, string> {
+  if (!text || !/^\[.*\]$/.test(text)) return NO_FLAGS;
+  // Read once per text: every simulated request reads the flags of every rule it passes.
+  let out = flagsRead.get(text);
+  if (out) return out;
+  const flags = new Map<string, string>();
   for (const part of text.slice(1, -1).split(',')) {
     const eq = part.indexOf('=');
     const name = (eq < 0 ? part : part.slice(0, eq)).trim().toLowerCase();
-    if (name) out.set(FLAG_ALIASES[name] ?? name, eq < 0 ? '' : part.slice(eq + 1).trim());
+    if (name) flags.set(FLAG_ALIASES[name] ?? name, eq < 0 ? '' : part.slice(eq + 1).trim());
   }
+  if (flagsRead.size >= 10_000) flagsRead.clear();
+  flagsRead.set(text, (out = flags));
   return out;
 }
+
+const NO_FLAGS: ReadonlyMap<string, string> = new Map();
+const flagsRead = new Map<string, ReadonlyMap<string, string>>();
 
 // Sections that are no rewrite context of their own: read-time conditionals and <Limit>.
 const NOT_A_CONTEXT = new Set([...CONDITIONAL_SECTIONS, 'limit', 'limitexcept']);

@@ -78,7 +78,7 @@ interface Rule {
   conds: Directive[];
   pattern: string;
   substitution: string;
-  flags: Map<string, string>;
+  flags: ReadonlyMap<string, string>;
 }
 
 interface RuleSet {
@@ -1245,7 +1245,7 @@ class ApacheRun extends ForkingRun {
     return all;
   }
 
-  private condHolds(cond: Directive, flags: Map<string, string>, captures: (string | undefined)[]): boolean {
+  private condHolds(cond: Directive, flags: ReadonlyMap<string, string>, captures: (string | undefined)[]): boolean {
     const [test = '', pattern = ''] = cond.args;
     const value = this.expandTest(test, cond);
     const holds = value === null ? null : condPatternHolds(pattern, flags, value, (path) => this.kind(path), captures);
