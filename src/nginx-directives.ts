@@ -1,10 +1,14 @@
-// What nginx knows about its directives, read from @nginx/reference-lib (the
-// data behind the directive pages on nginx.org): where each directive may
-// stand, whether it takes a block, and how many arguments it takes. All of it
-// is derived from the lib's `contexts`, `isBlock` and `syntax` fields; the few
-// corrections are in CORRECTIONS, each with its reason.
-import { getDirectives } from '@nginx/reference-lib';
+// What nginx knows about its directives, from @nginx/reference-lib (the data
+// behind the directive pages on nginx.org): where each directive may stand,
+// whether it takes a block, and how many arguments it takes. The table is
+// worked out from the lib at build time (src/build-directives.ts) and loaded
+// here as it was written, dist/nginx-directives.json.
+import { createRequire } from 'node:module';
 import type { Directive, ParseResult } from './model.js';
+import { type DirectiveTable, PROTOCOLS } from './build-directives.js';
+
+// Reading the lib moved to the build; what it exports is still found here.
+export { CORRECTIONS, MANY, readSyntax } from './build-directives.js';
 
 /**
  * A place in a config: a protocol and the block the directive stands in, as
@@ -16,7 +20,6 @@ export type Context = string;
 
 /** Argument counts; MANY stands for itself and every larger count. */
 export type Counts = ReadonlySet<number>;
-export const MANY = 30;
 
 export interface DirectiveSpec {
   name: string;
@@ -28,232 +31,62 @@ export interface DirectiveSpec {
   counts: Counts | null;
 }
 
-const PROTOCOLS = new Set(['http', 'stream', 'mail']);
-
-/**
- * Where the lib says less than nginx accepts. Each stock one is checked
- * against a real `nginx -t` in test/nginx-directives.test.ts.
- */
-export const CORRECTIONS: Record<string, { contexts?: Context[]; counts?: number[]; why: string }> = {
-  fastcgi_split_path_info: {
-    contexts: ['http', 'http server'],
-    why: 'nginx.org says location; the source has NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF',
-  },
-  secure_link_secret: {
-    contexts: ['http', 'http server'],
-    why: 'nginx.org says location; the source has NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF',
-  },
-  status_zone: {
-    contexts: ['stream server'],
-    why: 'the lib lists it for http modules only; its description says "virtual http or stream server"',
-  },
-  stub_status: { counts: [0, 1], why: 'NGX_CONF_NOARGS|NGX_CONF_TAKE1: "stub_status on;" from before 1.7.5 still works' },
-};
-
-function protocolOf(module: string): string | undefined {
-  return /^ngx_(http|stream|mail)_/.exec(module)?.[1];
-}
-
-// Reading syntax lines. The lib writes them as HTML: <code>literal</code>,
-// <em><code>placeholder</code></em>, [optional], a | b, &hellip; for "one or
-// more of the previous", and <code>{...}</code> for a block. Pieces written
-// without a space between them make one argument ("address[:port]").
-
-type Token = { kind: 'text' | 'space' | '[' | ']' | '|' | '...' | 'block'; text: string };
-
-const TOKEN = /<code>\{\.\.\.\}<\/code>|<em><code>([^<]*)<\/code><\/em>|<code>([^<]*)<\/code>|&hellip;|\s+|[[\]|]|[^\s<&[\]|()]+/y;
-
-function tokenize(html: string): Token[] {
-  const text = html.replace(/^<p>/, '').replace(/<\/p>\s*$/, '');
-  const out: Token[] = [];
-  TOKEN.lastIndex = 0;
-  while (TOKEN.lastIndex < text.length) {
-    const at = TOKEN.lastIndex;
-    const m = TOKEN.exec(text);
-    if (!m) throw new Error(`cannot read ${JSON.stringify(text.slice(at, at + 12))}`);
-    const [whole, placeholder, literal] = m;
-    const piece = placeholder ?? literal;
-    if (piece !== undefined && /\s/.test(piece)) throw new Error(`a space inside ${JSON.stringify(piece)}`);
-    if (whole.startsWith('<code>{')) out.push({ kind: 'block', text: whole });
-    else if (whole === '&hellip;') out.push({ kind: '...', text: whole });
-    else if (/^\s/.test(whole)) out.push({ kind: 'space', text: whole });
-    else if (whole === '[' || whole === ']' || whole === '|') out.push({ kind: whole, text: whole });
-    // A placeholder in the plural stands for a list: "address [parameters]".
-    else if (placeholder === 'parameters') out.push({ kind: 'text', text: whole }, { kind: 'space', text: ' ' }, { kind: '...', text: '' });
-    else out.push({ kind: 'text', text: whole });
-  }
-  return out;
-}
-
-const cap = (n: number): number => Math.min(n, MANY);
-const union = (a: Counts, b: Counts): Counts => new Set([...a, ...b]);
-const sum = (a: Counts, b: Counts): Counts => new Set([...a].flatMap((x) => [...b].map((y) => cap(x + y))));
-// "x ..." allows every count from the smallest up (a superset of the sums of repeats).
-const openEnded = (a: Counts): Counts => {
-  const min = Math.min(...a);
-  return new Set(Array.from({ length: MANY - min + 1 }, (_, i) => min + i));
-};
-
-class SyntaxReader {
-  private i = 0;
-  block = false;
-  constructor(private readonly tokens: Token[]) {}
-
-  private peek(): Token | undefined {
-    return this.tokens[this.i];
-  }
-
-  read(): Counts {
-    const counts = this.alternatives();
-    if (this.i < this.tokens.length) throw new Error(`unexpected ${JSON.stringify(this.peek()!.text)}`);
-    return counts;
-  }
-
-  // a b | c d: "|" with a space beside it separates whole sequences.
-  private alternatives(): Counts {
-    let counts = this.sequence();
-    while (this.peek()?.kind === '|') {
-      this.i++;
-      counts = union(counts, this.sequence());
-    }
-    return counts;
-  }
-
-  // Two or more optional parameters side by side ("[ssl] [http2]",
-  // "[level] [json]") are a list that nginx reads with NGX_CONF_1MORE and
-  // checks name by name, so the docs' count is no upper bound: access_log,
-  // error_log (several debug_* levels) and ssl_protocols take more.
-  private sequence(): Counts {
-    let counts: Counts = new Set([0]);
-    let run = 0;
-    for (;;) {
-      while (this.peek()?.kind === 'space') this.i++;
-      const t = this.peek();
-      if (!t || t.kind === ']' || t.kind === '|') return counts;
-      if (this.block) throw new Error('text after the block');
-      if (t.kind === 'block') {
-        this.i++;
-        this.block = true;
-        continue;
-      }
-      let { counts: word, optional } = this.word();
-      const next = this.tokens[this.i + 1];
-      if (this.peek()?.kind === 'space' && next?.kind === '...') {
-        this.i += 2;
-        word = openEnded(word);
-      }
-      run = optional ? run + 1 : 0;
-      counts = sum(counts, word);
-      if (run >= 2) counts = openEnded(counts);
-    }
-  }
-
-  // Pieces glued together: one argument, or an optional one when the whole
-  // word is one [...] group.
-  private word(): { counts: Counts; optional: boolean } {
-    let text = false;
-    let groups = 0;
-    let only: Counts | undefined;
-    for (;;) {
-      const t = this.peek();
-      const prev = this.tokens[this.i - 1];
-      const next = this.tokens[this.i + 1];
-      if (!t || t.kind === 'space' || t.kind === ']' || t.kind === 'block') break;
-      if (t.kind === '...') throw new Error('"..." glued to a word');
-      if (t.kind === '|') {
-        // on|off: an alternative inside one argument.
-        if (!text && groups === 0) break;
-        if (prev?.kind === 'space' || !next || next.kind === 'space') break;
-        this.i++;
-        continue;
-      }
-      if (t.kind === 'text') {
-        text = true;
-        this.i++;
-        continue;
-      }
-      this.i++;
-      const inner = this.alternatives();
-      if (this.peek()?.kind !== ']') throw new Error('unclosed "["');
-      this.i++;
-      groups++;
-      only = inner;
-    }
-    if (!text && groups === 1) return { counts: union(only!, new Set([0])), optional: true };
-    if (only && [...only].some((n) => n > 1)) throw new Error('a group of several arguments glued to a word');
-    if (!text && groups === 0) throw new Error('an empty word');
-    return { counts: new Set([text ? 1 : 0, 1]), optional: false };
-  }
-}
-
-/** Reads one syntax line of the lib: the argument counts it allows and whether it ends with a block. */
-export function readSyntax(html: string): { counts: Counts; block: boolean } {
-  const reader = new SyntaxReader(tokenize(html));
-  const counts = reader.read();
-  return { counts: new Set([...counts].sort((a, b) => a - b)), block: reader.block };
-}
-
-// Contexts. The lib names them as nginx.org's "Context:" lines do, without the
-// protocol: "server" from ngx_stream_* is a stream server. A module outside
-// the three protocols (error_log's "Core functionality") means every protocol
-// that has a block of that name. "if" is the rewrite module's shorthand for
-// both "if in server" and "if in location".
-
-const REFERENCE = getDirectives();
-
-const blockProtocols = new Map<string, Set<string>>();
-for (const d of REFERENCE) {
-  if (!d.isBlock) continue;
-  const protocol = protocolOf(d.module) ?? '';
-  blockProtocols.set(d.name, (blockProtocols.get(d.name) ?? new Set()).add(PROTOCOLS.has(d.name) ? '' : protocol));
-}
-
-function contextsNamed(module: string, place: string): Context[] | null {
-  if (place === '' || place === 'any') return null;
-  if (place === 'main' || PROTOCOLS.has(place)) return [place];
-  if (place === 'if') return ['if in server', 'if in location'].flatMap((p) => contextsNamed(module, p)!);
-  const own = protocolOf(module);
-  const protocols = own ? [own] : [...(blockProtocols.get(place.replace(/^if in .*/, 'if')) ?? [''])];
-  return protocols.map((p) => (p ? `${p} ${place}` : place));
-}
-
-function specOf(d: (typeof REFERENCE)[number]): DirectiveSpec {
-  const places = d.contexts.map((c) => contextsNamed(d.module, c.trim()));
-  const fix = CORRECTIONS[d.name];
-  const contexts = places.some((p) => p === null) ? null : new Set([...places.flatMap((p) => p!), ...(fix?.contexts ?? [])]);
-  let counts: Counts | null = new Set(fix?.counts ?? []);
-  try {
-    for (const line of d.syntax) counts = union(counts, line === '' ? new Set([0]) : readSyntax(line).counts);
-  } catch {
-    counts = null;
-  }
-  return { name: d.name, module: d.module, contexts, block: d.isBlock, counts };
-}
+// Built by src/build-dist.ts; resolved through "imports" in package.json, so
+// that dist/src, dist/bundle and the sources under test all find it.
+const TABLE = createRequire(import.meta.url)('#nginx-directives') as DirectiveTable;
 
 const SPECS = new Map<string, DirectiveSpec[]>();
-for (const d of REFERENCE) SPECS.set(d.name, [...(SPECS.get(d.name) ?? []), specOf(d)]);
+for (const s of TABLE.specs) {
+  const spec = { ...s, contexts: s.contexts && new Set(s.contexts), counts: s.counts && new Set(s.counts) };
+  SPECS.set(s.name, [...(SPECS.get(s.name) ?? []), spec]);
+}
 
 /** Every context some directive of the lib may stand in. */
-export const CONTEXTS: ReadonlySet<Context> = new Set([...SPECS.values()].flat().flatMap((s) => [...(s.contexts ?? [])]));
+export const CONTEXTS: ReadonlySet<Context> = new Set(TABLE.contexts);
 
 /** The lib's entries for a name (one per module that has it); empty for a directive nginx.org does not document. */
 export function specsOf(name: string): readonly DirectiveSpec[] {
   return SPECS.get(name) ?? [];
 }
 
+// Context sets are shared: every set that placements() hands out is the one
+// object for its members, so what is worked out for a set can be kept on it.
+const specsInCache = new WeakMap<ReadonlySet<Context>, Map<string, DirectiveSpec[]>>();
+
 /** The entries of a directive that nginx accepts in one of the contexts. */
-export function specsIn(name: string, contexts: ReadonlySet<Context>): DirectiveSpec[] {
-  return specsOf(name).filter((s) => s.contexts === null || [...contexts].some((c) => s.contexts!.has(c)));
+export function specsIn(name: string, contexts: ReadonlySet<Context>): readonly DirectiveSpec[] {
+  let byName = specsInCache.get(contexts);
+  if (byName === undefined) specsInCache.set(contexts, (byName = new Map()));
+  let specs = byName.get(name);
+  if (specs === undefined) {
+    specs = specsOf(name).filter((s) => s.contexts === null || [...contexts].some((c) => s.contexts!.has(c)));
+    byName.set(name, specs);
+  }
+  return specs;
 }
 
+const singletons = new Map<Context, ReadonlySet<Context>>();
+
 function acceptsAsUsed(d: Directive, context: Context): boolean {
-  return specsIn(d.directive, new Set([context])).some((s) => s.block === (d.block !== undefined));
+  let set = singletons.get(context);
+  if (set === undefined) singletons.set(context, (set = new Set([context])));
+  return specsIn(d.directive, set).some((s) => s.block === (d.block !== undefined));
+}
+
+// The one set object for each list of contexts, by its sorted members.
+const sharedSets = new Map<string, ReadonlySet<Context>>();
+
+function shared(contexts: ReadonlySet<Context>): ReadonlySet<Context> {
+  const key = [...contexts].sort().join(',');
+  let set = sharedSets.get(key);
+  if (set === undefined) sharedSets.set(key, (set = contexts));
+  return set;
 }
 
 // The context a block opens: "location" in "http server" opens "http
 // location", "if" opens "if in" its parent's block. Blocks whose contents are
 // not directives of the lib (map, types, third-party blocks) open none.
-function childContexts(d: Directive, parents: ReadonlySet<Context>): ReadonlySet<Context> | null {
+function computeChildContexts(d: Directive, parents: ReadonlySet<Context>): ReadonlySet<Context> | null {
   const out = new Set<Context>();
   for (const parent of parents) {
     if (!acceptsAsUsed(d, parent)) continue;
@@ -263,7 +96,18 @@ function childContexts(d: Directive, parents: ReadonlySet<Context>): ReadonlySet
     if (!CONTEXTS.has(child)) return null;
     out.add(child);
   }
-  return out.size > 0 ? out : null;
+  return out.size > 0 ? shared(out) : null;
+}
+
+const childCache = new WeakMap<ReadonlySet<Context>, Map<string, ReadonlySet<Context> | null>>();
+
+/** computeChildContexts, once per directive name and set (only blocks get here). */
+function childContexts(d: Directive, parents: ReadonlySet<Context>): ReadonlySet<Context> | null {
+  let byName = childCache.get(parents);
+  if (byName === undefined) childCache.set(parents, (byName = new Map()));
+  let child = byName.get(d.directive);
+  if (child === undefined) byName.set(d.directive, (child = computeChildContexts(d, parents)));
+  return child;
 }
 
 /**
@@ -285,41 +129,61 @@ export function fragmentContexts(nodes: readonly Directive[]): ReadonlySet<Conte
   return new Set(best);
 }
 
-const MAIN: ReadonlySet<Context> = new Set(['main']);
+const MAIN: ReadonlySet<Context> = shared(new Set(['main']));
 
 /** Whether a main file is a whole config: it has http, events, stream or mail at its top. */
 export function isWholeConfig(nodes: readonly Directive[]): boolean {
   return nodes.some((d) => d.directive === 'events' || PROTOCOLS.has(d.directive));
 }
 
+/** Directives and the context sets they stand in, side by side. */
+interface Placements {
+  nodes: Directive[];
+  contexts: Array<ReadonlySet<Context>>;
+}
+
+const placementCache = new WeakMap<ParseResult, Placements>();
+
 /**
  * Every directive with the contexts it stands in, following includes from
  * the include site (a file included from two places is seen in both). The
  * main file is read in "main" when it is a whole config, and as a fragment
  * otherwise. Directives inside blocks that open no known context are skipped.
+ * Worked out once per tree: two rules ask.
  */
-export function* placements(tree: ParseResult): Generator<[Directive, ReadonlySet<Context>]> {
+function placementsOf(tree: ParseResult): Placements {
+  const cached = placementCache.get(tree);
+  if (cached) return cached;
+  const out: Placements = { nodes: [], contexts: [] };
   const done = new Set<string>();
   const onStack = new Set<number>();
-  function* file(i: number, contexts: ReadonlySet<Context>): Generator<[Directive, ReadonlySet<Context>]> {
+  const file = (i: number, contexts: ReadonlySet<Context>): void => {
     const key = `${i} ${[...contexts].sort().join(',')}`;
     if (onStack.has(i) || done.has(key)) return;
     done.add(key);
     onStack.add(i);
-    yield* nodes(tree.config[i]?.parsed ?? [], contexts);
+    nodes(tree.config[i]?.parsed ?? [], contexts);
     onStack.delete(i);
-  }
-  function* nodes(list: readonly Directive[], contexts: ReadonlySet<Context>): Generator<[Directive, ReadonlySet<Context>]> {
+  };
+  const nodes = (list: readonly Directive[], contexts: ReadonlySet<Context>): void => {
     for (const d of list) {
       if (d.directive === '#') continue;
-      yield [d, contexts];
-      for (const i of d.includes ?? []) yield* file(i, contexts);
+      out.nodes.push(d);
+      out.contexts.push(contexts);
+      if (d.includes) for (const i of d.includes) file(i, contexts);
       const inner = d.block && childContexts(d, contexts);
-      if (inner) yield* nodes(d.block!, inner);
+      if (inner) nodes(d.block!, inner);
     }
-  }
+  };
   const main = tree.config[0]?.parsed ?? [];
-  yield* file(0, isWholeConfig(main) ? MAIN : fragmentContexts(main));
+  file(0, isWholeConfig(main) ? MAIN : shared(fragmentContexts(main)));
+  placementCache.set(tree, out);
+  return out;
+}
+
+export function* placements(tree: ParseResult): Generator<[Directive, ReadonlySet<Context>]> {
+  const { nodes, contexts } = placementsOf(tree);
+  for (let i = 0; i < nodes.length; i++) yield [nodes[i]!, contexts[i]!];
 }
 
 /** Each directive once, with what `judge` says of its first placement that has a problem. */
@@ -327,10 +191,12 @@ export function* problems(
   tree: ParseResult,
   judge: (d: Directive, contexts: ReadonlySet<Context>) => string | undefined,
 ): Generator<[Directive, string]> {
+  const { nodes, contexts } = placementsOf(tree);
   const reported = new Set<Directive>();
-  for (const [d, contexts] of placements(tree)) {
+  for (let i = 0; i < nodes.length; i++) {
+    const d = nodes[i]!;
     if (reported.has(d)) continue;
-    const message = judge(d, contexts);
+    const message = judge(d, contexts[i]!);
     if (message === undefined) continue;
     reported.add(d);
     yield [d, message];
