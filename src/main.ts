@@ -1,5 +1,5 @@
 // The command line: with src/cli.ts (the entry point), the only files that touch process, stdout and stderr.
-import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, relative, resolve, sep } from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { ConfigError, loadConfig, parseRuleFlag, ruleSettings } from './config.js';
@@ -771,9 +771,23 @@ function readSources(findings: readonly Finding[], cwd: string): Record<string, 
   return sources;
 }
 
+/**
+ * Creates the missing folders above a report, one at a time: Node 20's
+ * recursive mkdirSync never returns for a path under /proc (each ENOENT sends
+ * it back up the path).
+ */
+function makeFolders(dir: string): void {
+  const missing: string[] = [];
+  for (let d = dir; !existsSync(d); d = dirname(d)) {
+    if (dirname(d) === d) break;
+    missing.push(d);
+  }
+  for (const d of missing.reverse()) mkdirSync(d);
+}
+
 function writeReport(file: string, text: string): void {
   try {
-    mkdirSync(dirname(resolve(file)), { recursive: true });
+    makeFolders(dirname(resolve(file)));
     writeFileSync(file, text);
   } catch (e) {
     throw new UsageError(`cannot write ${file}: ${(e as Error).message}`);

@@ -167,6 +167,23 @@ describe('verblint PATH', () => {
     expect(readFileSync(join(dir, 'lint.txt'), 'utf8')).toBe('nginx.conf:5:5: error: unexpected "}" [syntax-error]\n');
   });
 
+  it('says why it cannot write a report, and exits 2 (under /proc, which Node 20 mkdirSync loops on; below a file)', () => {
+    const dir = project({ 'nginx.conf': BROKEN, 'a-file': '' });
+    expect(verblint(dir, ['-o', '/proc/verblint-none/x/lint.json', 'nginx.conf'])).toEqual({
+      status: 2,
+      stdout: '',
+      stderr: "verblint: cannot write /proc/verblint-none/x/lint.json: ENOENT: no such file or directory, mkdir '/proc/verblint-none'\n",
+    });
+    expect(verblint(dir, ['-o', 'a-file/x/lint.txt', 'nginx.conf'])).toEqual({
+      status: 2,
+      stdout: '',
+      stderr: `verblint: cannot write a-file/x/lint.txt: ENOTDIR: not a directory, mkdir '${join(dir, 'a-file/x')}'\n`,
+    });
+    // Missing folders are made.
+    expect(verblint(dir, ['-f', 'compact', '-o', 'new/folders/lint.txt', 'nginx.conf'])).toEqual({ status: 1, stdout: '', stderr: '' });
+    expect(readFileSync(join(dir, 'new/folders/lint.txt'), 'utf8')).toBe('nginx.conf:5:5: error: unexpected "}" [syntax-error]\n');
+  });
+
   it('takes the console format from VERBLINT_FORMAT', () => {
     const dir = project({ 'nginx.conf': BROKEN });
     expect(verblint(dir, ['nginx.conf'], { VERBLINT_FORMAT: 'compact' }).stdout).toBe('nginx.conf:5:5: error: unexpected "}" [syntax-error]\n');
