@@ -2,7 +2,7 @@
 // configuration levels, add_header inheritance, sample requests per
 // location, and what an `error_page 405` does with the request.
 import type { Directive, ParseResult } from './model.js';
-import { allLocations, isProxied, levelIndex, locationsAt, modelOf, type Level, type NginxLocation, type NginxModel, type NginxServer } from './nginx-model.js';
+import { allLocations, isProxied, locationsAt, named, modelOf, type Level, type NginxLocation, type NginxModel, type NginxServer } from './nginx-model.js';
 import type { Outcome } from './outcome.js';
 import { probesOf } from './rule-support.js';
 
@@ -22,7 +22,7 @@ export function* levels(model: NginxModel): Generator<Level> {
 /** The add_header directives in force at a level, as nginx inherits them (the nearest level with any). */
 export function addHeaders(level: Level | null): readonly Directive[] {
   for (let l = level; l; l = l.parent) {
-    const found = levelIndex(l).get('add_header');
+    const found = named(l, 'add_header');
     if (found) return found;
   }
   return [];
@@ -122,7 +122,7 @@ function lastLocationProxies(server: NginxServer, trace: Outcome['trace']): bool
 /** Every error_page directive of the config, once each. */
 export function errorPages(tree: ParseResult): Directive[] {
   const seen = new Set<Directive>();
-  for (const level of levels(modelOf(tree))) for (const d of levelIndex(level).get('error_page') ?? []) seen.add(d);
+  for (const level of levels(modelOf(tree))) for (const d of named(level, 'error_page') ?? []) seen.add(d);
   return [...seen];
 }
 
