@@ -342,7 +342,7 @@ export function eachLocation(model: NginxModel): ReadonlyArray<{ location: Nginx
   return found;
 }
 
-const byLine = new WeakMap<NginxServer, Map<string, NginxLocation[]>>();
+const byLine = new WeakMap<NginxServer, Map<string, Map<number, NginxLocation[]>>>();
 
 /**
  * The locations of a server (nested ones too) whose block starts at
@@ -354,15 +354,18 @@ export function locationsAt(server: NginxServer, file: string, line: number): re
   if (!index) {
     index = new Map();
     for (const l of allLocations(server.locations)) {
-      const key = `${l.node.file}:${l.node.line}`;
-      const list = index.get(key);
+      let lines = index.get(l.node.file);
+      if (!lines) index.set(l.node.file, (lines = new Map()));
+      const list = lines.get(l.node.line);
       if (list) list.push(l);
-      else index.set(key, [l]);
+      else lines.set(l.node.line, [l]);
     }
     byLine.set(server, index);
   }
-  return index.get(`${file}:${line}`) ?? [];
+  return index.get(file)?.get(line) ?? NONE;
 }
+
+const NONE: readonly NginxLocation[] = [];
 
 const flattened = new WeakMap<readonly NginxLocation[], readonly NginxLocation[]>();
 

@@ -4,7 +4,7 @@
 import pc from 'picocolors';
 import { jsonUpstream, shownPath } from './explain.js';
 import type { Dialect } from './model.js';
-import { allLocations, type NginxLocation, type NginxModel, type NginxServer } from './nginx-model.js';
+import { allLocations, locationsAt, type NginxLocation, type NginxModel, type NginxServer } from './nginx-model.js';
 import type { Branch, Outcome, SimRequest, Upstream } from './outcome.js';
 import { chosenServer } from './simulate.js';
 
@@ -285,21 +285,20 @@ export function sampleUris(modifier: NginxLocation['modifier'], name: string, wi
 
 // ---- the table's data ----
 
-const key = (file: string, line: number): string => `${file}:${line}`;
-
-/** The location a GET reached first in any branch: the last of the first run of location steps in the trace. */
-function reached(outcome: Outcome, locations: ReadonlySet<string>): Set<string> {
-  const found = new Set<string>();
+/**
+ * Whether some branch of a GET reached `loc` first: the last of the first run
+ * of the server's location steps in its trace is the location's line.
+ */
+function reaches(outcome: Outcome, loc: NginxLocation): boolean {
   for (const b of outcome.branches) {
-    let last: string | null = null;
+    let last: { file: string; line: number } | null = null;
     for (const step of b.trace) {
-      const k = key(step.file, step.line);
-      if (locations.has(k)) last = k;
+      if (locationsAt(loc.server, step.file, step.line).length > 0) last = step;
       else if (last !== null) break;
     }
-    if (last !== null) found.add(last);
+    if (last !== null && last.file === loc.node.file && last.line === loc.node.line) return true;
   }
-  return found;
+  return false;
 }
 
 /** Host headers that might pick this server, from its server_name list. */
@@ -380,20 +379,12 @@ export function serverRequest(server: NginxServer, choose: Choose, files?: SimRe
 }
 
 /** A sample URI whose GET reaches `loc` (checked with the simulator), or undefined. */
-const locationKeysOf = new WeakMap<NginxServer, Set<string>>();
-
 export function sampleUri(loc: NginxLocation, request: ServerRequest, simulate: Simulate): string | undefined {
-  let locationKeys = locationKeysOf.get(loc.server);
-  if (locationKeys === undefined) {
-    locationKeys = new Set([...allLocations(loc.server.locations)].map((l) => key(l.node.file, l.node.line)));
-    locationKeysOf.set(loc.server, locationKeys);
-  }
-  const own = key(loc.node.file, loc.node.line);
   const parent = loc.parent?.kind === 'location' ? (loc.parent as NginxLocation) : null;
   const within = parent && (parent.modifier === '' || parent.modifier === '^~') ? parent.name : undefined;
   return sampleUris(loc.modifier, loc.name, within)
     .map(encodePath)
-    .find((u) => reached(simulate({ ...request, method: 'GET', uri: u }), locationKeys).has(own));
+    .find((u) => reaches(simulate({ ...request, method: 'GET', uri: u }), loc));
 }
 
 /**
