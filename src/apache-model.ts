@@ -7,6 +7,7 @@ import { ALL_METHODS, intersect, limitMethods, type MethodSet } from './apache-a
 import { APACHE_STATIC_MODULES, apacheDirective } from './apache-directives.js';
 import { APACHE_METHODS, ifVersionHolds, lowerName, rootFiles } from './apache-rule-support.js';
 import type { Directive, ParsedFile, ParseResult } from './model.js';
+import { copyNode } from './tree.js';
 
 export interface ApacheModelOptions {
   /**
@@ -326,7 +327,7 @@ export function buildApacheModel(tree: ParseResult, options: ApacheModelOptions 
     htaccess(dir: string, ignored?: ReadonlySet<Directive>): ApacheSection | null {
       if (ignored && ignored.size > 0) {
         const file = read(dir);
-        const keep = (nodes: readonly Directive[]): Directive[] => nodes.filter((n) => !ignored.has(n)).map((n) => (n.block ? { ...n, block: keep(n.block) } : n));
+        const keep = (nodes: readonly Directive[]): Directive[] => nodes.filter((n) => !ignored.has(n)).map((n) => (n.block ? copyNode(n, { block: keep(n.block) }) : n));
         return file ? builder.section('htaccess', null, file, keep(file.parsed), true) : null;
       }
       if (!cache.has(dir)) {

@@ -11,10 +11,11 @@
 // Every node keeps its file, line and column through continuations and
 // expansions. Nothing here throws for bad input: errors come back as records.
 import { parse as peggyApache } from '#grammar/apache';
-import type { Arg, Directive, IgnoredText, ParseError, ParsedFile, ParseResult, ParseWarning } from './model.js';
+import type { Directive, IgnoredText, ParseError, ParsedFile, ParseResult, ParseWarning } from './model.js';
 import { nodeHost, type Host } from './host.js';
 import { boundIncludeNesting } from './model.js';
-import { binaryError, INCLUDE_CYCLE, joinPath, lineStarts, Locator, MAX_DEPTH } from './parse.js';
+import { binaryError, INCLUDE_CYCLE, joinPath, MAX_DEPTH } from './parse.js';
+import { ApacheNode, CommentNode, Interner, lineStarts, SourceText } from './tree.js';
 
 export interface ApacheParseOptions {
   /** Keep `#` comments as `{directive: "#"}` nodes. */
@@ -169,10 +170,12 @@ export interface ApacheTextOptions {
   vars?: ApacheVars;
   /** Called for each directive as it is read in server config (not .htaccess), so Include and ServerRoot act in order. */
   onRead?: (d: Directive) => void;
+  /** Shared across the files of one tree: one string for each distinct name and value. */
+  strings?: Interner;
 }
 
 interface Open {
-  node: Directive;
+  node: ApacheNode;
   lower: string;
   conditional: boolean;
 }
@@ -185,7 +188,15 @@ export function parseApacheText(text: string, file: string, options: ApacheTextO
   const bom = text.charCodeAt(0) === 0xfeff;
   // Columns are counted after a byte order mark, as editors show them.
   if (bom) starts[0] = 1;
-  const at = new Locator(starts);
+  const src = new SourceText(file, text, starts);
+  const strings = options.strings ?? new Interner();
+  // Each name's lower case, once.
+  const lowers = new Map<string, string>();
+  const lowerOf = (name: string): string => {
+    let lower = lowers.get(name);
+    if (lower === undefined) lowers.set(name, (lower = strings.get(name.toLowerCase())));
+    return lower;
+  };
   const htaccess = options.htaccess ?? isHtaccessName(file);
   const vars = options.vars ?? newVars();
   const comments = options.comments ?? false;
@@ -236,6 +247,7 @@ export function parseApacheText(text: string, file: string, options: ApacheTextO
     if (!(e instanceof Stop)) throw e;
     return { parsed: [], errors, lines: starts.length };
   }
+  src.seal();
   return { parsed: errors.length > 0 ? [] : root, errors, lines: starts.length };
 
   function readLine(line: LogicalLine): void {
@@ -250,7 +262,7 @@ export function parseApacheText(text: string, file: string, options: ApacheTextO
     while (e > s && isSpace(t[e - 1])) e--;
     if (s === e) return;
     if (htaccess && Buffer.byteLength(t, 'utf8') > HTACCESS_LINE_MAX) {
-      const { line: l } = at.at(line.fileOffset(s));
+      const l = src.lineAt(line.fileOffset(s));
       fail(`line too long: Apache reads at most ${HTACCESS_LINE_MAX} bytes per line in .htaccess and answers 500 ("Line too long")`, l, 1);
     }
     const raw = t.slice(s, e);
@@ -264,39 +276,33 @@ export function parseApacheText(text: string, file: string, options: ApacheTextO
     const fileAt = (i: number): number => line.fileOffset(s + unexpand(expanded, i, false));
     const fileEndAt = (i: number, from: number): number =>
       line.fileEnd(s + unexpand(expanded, i, true), s + unexpand(expanded, from, false));
-    const arg = (w: Word, base: number): Arg => {
-      const offset = fileAt(base + w.start);
-      const endOffset = fileEndAt(base + w.end, base + w.start);
-      const a: Arg = {
-        file, line: 0, column: 0, endLine: 0, endColumn: 0, offset, endOffset,
-        value: w.value, raw: text.slice(offset, endOffset), quoted: w.quote !== null,
-      };
-      at.start(a);
-      at.end(a);
-      return a;
+    // The words' values; their offsets in the file go to `src`, from index `argAt` on.
+    const argAt = src.argCount;
+    const args = (words: Word[], base: number): string[] => {
+      const values = new Array<string>(words.length);
+      for (let i = 0; i < words.length; i++) {
+        const w = words[i]!;
+        src.addArg(fileAt(base + w.start), fileEndAt(base + w.end, base + w.start), w.quote !== null);
+        values[i] = strings.get(w.value);
+      }
+      return strings.args(values);
     };
     const st = peggyApache(ex, { startRule: 'Statement' }) as Statement;
     const reportLine = line.endLine;
-    const reportColumn = (): number => at.at(Math.max(line.lastPhysicalStart(), fileAt(0))).column;
-    const node = (name: string, args: Arg[], restEnd: number): Directive => {
+    const reportColumn = (): number => src.columnAt(Math.max(line.lastPhysicalStart(), fileAt(0)));
+    const node = (name: string, values: string[], restEnd: number, block?: Directive[]): ApacheNode => {
+      const directive = strings.get(name);
       const offset = fileAt(st.first.start);
-      const d: Directive = {
-        directive: name, line: 0, args: args.map((a) => a.value), file, column: 0, endLine: 0, endColumn: 0,
-        offset, endOffset: fileEndAt(restEnd, st.first.start), argNodes: args, lower: name.toLowerCase(), reportLine,
-      };
-      at.start(d);
-      at.end(d);
-      return d;
+      return new ApacheNode(src, directive, lowerOf(directive), values, argAt, block, offset, fileEndAt(restEnd, st.first.start), reportLine);
     };
     const ignore = (from: number, to: number, after: IgnoredText['after']): IgnoredText => {
-      const p = at.at(fileAt(from));
-      return { text: ex.slice(from, to), line: p.line, column: p.column, after };
+      const offset = fileAt(from);
+      return { text: ex.slice(from, to), line: src.lineAt(offset), column: src.columnAt(offset), after };
     };
     const name = st.first.value;
 
     if (st.type === 'directive') {
-      const args = st.words.map((w) => arg(w, 0));
-      const d = node(name, args, ex.length);
+      const d = node(name, args(st.words, 0), ex.length);
       if (st.dropped) d.ignored = [ignore(st.dropped.start, st.dropped.end, 'args')];
       here().push(d);
       if (!htaccess) define(d);
@@ -326,15 +332,13 @@ export function parseApacheText(text: string, file: string, options: ApacheTextO
         );
       }
       const inner = rest.slice(0, gt);
-      const words = (peggyApache(inner, { startRule: 'Words' }) as Word[]).map((w) => arg(w, restStart));
-      const d = node(sectionName, words, Math.min(ex.length, restStart + gt + 1));
-      d.section = true;
-      d.block = [];
+      const words = args(peggyApache(inner, { startRule: 'Words' }) as Word[], restStart);
+      const d = node(sectionName, words, Math.min(ex.length, restStart + gt + 1), []);
       const after = rest.slice(gt + 1);
       const trailing = after.length - after.trimStart().length;
       if (after.trim() !== '') d.ignored = [ignore(restStart + gt + 1 + trailing, ex.length, 'open')];
       here().push(d);
-      stack.push({ node: d, lower: d.lower!, conditional: CONDITIONAL_SECTIONS.has(d.lower!) });
+      stack.push({ node: d, lower: d.lower, conditional: CONDITIONAL_SECTIONS.has(d.lower) });
       return;
     }
 
@@ -361,19 +365,11 @@ export function parseApacheText(text: string, file: string, options: ApacheTextO
       ignoredCloses.push({ ignored, after: open });
     }
     open.endOffset = fileEndAt(st.first.end, st.first.start);
-    at.end(open);
     stack.pop();
   }
 
   function commentNode(line: LogicalLine, s: number, e: number, comment: string): Directive {
-    const offset = line.fileOffset(s);
-    const d: Directive = {
-      directive: '#', line: 0, args: [], file, column: 0, endLine: 0, endColumn: 0,
-      offset, endOffset: line.fileEnd(e, s), argNodes: [], comment,
-    };
-    at.start(d);
-    at.end(d);
-    return d;
+    return new CommentNode(src, comment, line.fileOffset(s), line.fileEnd(e, s));
   }
 
   function define(d: Directive): void {
@@ -458,6 +454,7 @@ export function parseApache(file: string, options: ApacheParseOptions = {}): Par
   const indexOf = new Map<string, number>();
   const warnings: ParseWarning[] = [];
   const vars = newVars(options.defines);
+  const strings = new Interner();
   let serverRoot = options.serverRoot;
   const reading: number[] = [];
 
@@ -491,6 +488,7 @@ export function parseApache(file: string, options: ApacheParseOptions = {}): Par
     const result = parseApacheText(text, name, {
       comments: options.comments ?? false,
       vars,
+      strings,
       ...(!options.singleFile && { onRead: (d: Directive) => onRead(d, entry) }),
     });
     reading.pop();

@@ -24,6 +24,7 @@ import type { Directive } from './model.js';
 import { normalizePath, parseTarget } from './nginx-vars.js';
 import type { FileKind, Outcome, Producer, SimRequest, Upstream } from './outcome.js';
 import { compilePcre, execPcre } from './pcre.js';
+import { copyNode } from './tree.js';
 
 export interface ApacheSimulateOptions {
   /** At most this many branches are followed (64); past it the answer is "cannot tell". */
@@ -404,7 +405,7 @@ class ApacheRun extends ForkingRun {
     // ProxyPass inside <Location> takes the location's path.
     for (const loc of this.sectionsOf((s) => s.locations)) {
       if (loc.regex) continue;
-      for (const d of loc.directives) if (d.name === 'proxypass') list.push({ ...d, node: { ...d.node, args: [loc.match, ...d.node.args] } });
+      for (const d of loc.directives) if (d.name === 'proxypass') list.push({ ...d, node: copyNode(d.node, { args: [loc.match, ...d.node.args] }) });
     }
     for (const d of list) {
       const [path = '', url = ''] = d.node.args;

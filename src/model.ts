@@ -5,6 +5,10 @@
 // adds exact positions. Lines and columns are 1-based; columns count UTF-16
 // code units (what JavaScript strings and SARIF count); offsets are 0-based.
 // End positions point just past the last character.
+//
+// The parsers build nodes of src/tree.ts, which compute most positions and
+// `argNodes` on demand and share frozen `args` arrays: copy a node with
+// copyNode(), not a spread, and never change an `args` array in place.
 
 export type Dialect = 'nginx' | 'apache';
 
@@ -46,7 +50,7 @@ export interface Directive extends Span {
   /** Apache: the name lower-cased; Apache looks directives and sections up case-insensitively. */
   lower?: string;
   /** Apache: a section `<Name args>` ... `</Name>`; `directive` is the name without `<`, the children are in `block`. */
-  section?: boolean;
+  section?: boolean | undefined;
   /**
    * Apache: the line Apache names in its own messages about this directive (or
    * this section's opening tag): the last physical line of a continued line.
@@ -113,29 +117,12 @@ export function* walk(nodes: readonly Directive[], parents: Directive[] = []): G
 }
 
 /** Every directive (no comments) in document order, without following includes. */
-export function directives(nodes: readonly Directive[]): Directive[] {
-  // In document order, without recursion: nested generators cost a step per level for every node.
-  const out: Directive[] = [];
-  const lists: Array<readonly Directive[]> = [nodes];
-  const at: number[] = [0];
-  while (lists.length > 0) {
-    const list = lists[lists.length - 1]!;
-    const i = at[at.length - 1]!;
-    if (i >= list.length) {
-      lists.pop();
-      at.pop();
-      continue;
-    }
-    at[at.length - 1] = i + 1;
-    const node = list[i]!;
+export function* directives(nodes: readonly Directive[]): Generator<Directive> {
+  for (const node of nodes) {
     if (node.directive === '#') continue;
-    out.push(node);
-    if (node.block) {
-      lists.push(node.block);
-      at.push(0);
-    }
+    yield node;
+    if (node.block) yield* directives(node.block);
   }
-  return out;
 }
 
 export function directivesNamed(nodes: readonly Directive[], name: string): Directive[] {
@@ -161,7 +148,8 @@ export function boundIncludeNesting(config: ParsedFile[], max: number, message: 
     while (todo.length > 0) {
       const [nodes, level] = todo.pop()!;
       for (const d of nodes) {
-        for (const t of d.includes ?? []) found.push([d, level, t]);
+        const includes = d.includes;
+        if (includes !== undefined) for (const t of includes) found.push([d, level, t]);
         if (d.block) {
           own[i] = Math.max(own[i]!, level + 1);
           todo.push([d.block, level + 1]);

@@ -2,9 +2,10 @@
 // located tree of model.ts, resolves nginx includes, and turns syntax errors
 // into ParseError records: a bad file never throws.
 import { parse as peggyNginx, SyntaxError as PeggySyntaxError } from '#grammar/nginx';
-import type { Arg, Directive, ParseError, ParsedFile, ParseResult, ParseWarning } from './model.js';
+import type { Directive, ParseError, ParsedFile, ParseResult, ParseWarning } from './model.js';
 import { binaryOffset, nodeHost, type Host } from './host.js';
 import { boundIncludeNesting } from './model.js';
+import { CommentNode, Interner, lineStarts, Node, SourceText } from './tree.js';
 
 export interface NginxParseOptions {
   /** Keep `#` comments as `{directive: "#"}` nodes (crossplane --include-comments). */
@@ -18,103 +19,105 @@ export interface NginxParseOptions {
   host?: Host;
 }
 
-/** Offsets at which each line starts; lines end at LF only, as nginx counts them. */
-export function lineStarts(text: string): number[] {
-  const starts = [0];
-  for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) starts.push(i + 1);
-  return starts;
+/**
+ * What the grammar's actions call (options.tree): makes the nodes of one
+ * file. Values are interned, and arguments' offsets go to the file's record.
+ */
+class NginxBuilder {
+  /** Comments read between a statement's words, until the statement takes them. */
+  private readonly pending: CommentNode[] = [];
+  /** The `include` directives with an argument, in the order they end. */
+  readonly includes: Node[] = [];
+
+  constructor(
+    private readonly src: SourceText,
+    private readonly comments: boolean,
+    private readonly strings: Interner,
+  ) {}
+
+  argCount(): number {
+    return this.src.argCount;
+  }
+
+  word(value: string, offset: number, endOffset: number, quoted: boolean): string {
+    this.src.addArg(offset, endOffset, quoted);
+    return this.strings.get(value);
+  }
+
+  argComment(text: string, offset: number, endOffset: number): void {
+    this.pending.push(new CommentNode(this.src, text, offset, endOffset));
+  }
+
+  /** A comment that stands on its own: kept only when comments are asked for. */
+  comment(text: string, offset: number, endOffset: number): CommentNode | null {
+    return this.comments ? new CommentNode(this.src, text, offset, endOffset) : null;
+  }
+
+  /** `end`: null after ";", the children of a block, or a Lua block's text. */
+  statement(name: string, words: string[], argAt: number, end: Directive[] | string | null, offset: number, endOffset: number): Node | Directive[] {
+    const strings = this.strings;
+    // The grammar's array has room to grow; the node keeps one of its size.
+    let args: string[];
+    if (typeof end === 'string') {
+      args = new Array<string>(words.length + 1);
+      for (let i = 0; i < words.length; i++) args[i] = words[i]!;
+      args[words.length] = end;
+    } else {
+      args = words.slice();
+    }
+    const directive = strings.get(name);
+    if (directive === 'if' && args.length > 0) {
+      argAt += stripIfParens(args, argAt, this.src);
+      for (let i = 0; i < args.length; i++) args[i] = strings.get(args[i]!);
+    }
+    args = strings.args(args);
+    const block = end === null || typeof end === 'string' ? undefined : end;
+    const node = new Node(this.src, directive, args, argAt, block, offset, endOffset);
+    if (directive === 'include' && args.length > 0) this.includes.push(node);
+    // Comments between the words follow the statement, on its line, as
+    // crossplane emits them; `commentLine` is where the `#` is.
+    const pending = this.pending;
+    if (pending.length === 0 || pending[pending.length - 1]!.offset < offset) return node;
+    let from = pending.length;
+    while (from > 0 && pending[from - 1]!.offset > offset) from--;
+    const out: Directive[] = [node];
+    for (const c of pending.splice(from)) {
+      c.betweenArgs = true;
+      c.commentLine = c.line;
+      c.line = node.line;
+      out.push(c);
+    }
+    return out;
+  }
 }
 
-// Turns offsets into lines and columns. Nodes are located in document order,
-// so a cursor that steps from the last answer is cheaper than a search.
-export class Locator {
-  private line = 0;
-  constructor(private readonly starts: readonly number[]) {}
-
-  private seek(offset: number): number {
-    const starts = this.starts;
-    let i = this.line;
-    while (i + 1 < starts.length && starts[i + 1]! <= offset) i++;
-    while (starts[i]! > offset) i--;
-    this.line = i;
-    return i;
-  }
-
-  start(span: Arg | Directive): void {
-    const i = this.seek(span.offset);
-    span.line = i + 1;
-    span.column = span.offset - this.starts[i]! + 1;
-  }
-
-  end(span: Arg | Directive): void {
-    const i = this.seek(span.endOffset);
-    span.endLine = i + 1;
-    span.endColumn = span.endOffset - this.starts[i]! + 1;
-  }
-
-  locate(span: Arg | Directive): void {
-    this.start(span);
-    this.end(span);
-  }
-
-  /** 1-based line and UTF-16 column of an offset. */
-  at(offset: number): { line: number; column: number } {
-    const i = this.seek(offset);
-    return { line: i + 1, column: offset - this.starts[i]! + 1 };
-  }
-}
-
-// crossplane drops the parentheses around `if` conditions: "(" from the first
-// argument and ")" from the last, and any argument they leave empty.
-function stripIfParens(d: Directive, text: string): void {
-  const { args, argNodes } = d;
-  if (args.length === 0 || !args[0]!.startsWith('(') || !args[args.length - 1]!.endsWith(')')) return;
-  const first = argNodes[0]!;
-  const last = argNodes[argNodes.length - 1]!;
+/**
+ * crossplane drops the parentheses around `if` conditions: "(" from the first
+ * argument and ")" from the last, and any argument they leave empty. Changes
+ * `args` and the spans from `argAt` on; returns how many it dropped in front.
+ */
+function stripIfParens(args: string[], argAt: number, src: SourceText): number {
+  if (!args[0]!.startsWith('(') || !args[args.length - 1]!.endsWith(')')) return 0;
+  const first = argAt;
+  const last = argAt + args.length - 1;
   const head = args[0]!.slice(1);
-  first.value = args[0] = head.trimStart();
-  if (!first.quoted) first.offset += 1 + head.length - first.value.length;
+  args[0] = head.trimStart();
+  if (!src.argQuoted(first)) src.moveArg(first, src.argOffset(first) + 1 + head.length - args[0].length, src.argEnd(first));
   const tail = args[args.length - 1]!.slice(0, -1);
-  last.value = args[args.length - 1] = tail.trimEnd();
-  if (!last.quoted) last.endOffset -= 1 + tail.length - last.value.length;
-  for (const a of [first, last]) if (!a.quoted) a.raw = text.slice(a.offset, a.endOffset);
+  args[args.length - 1] = tail.trimEnd();
+  if (!src.argQuoted(last)) src.moveArg(last, src.argOffset(last), src.argEnd(last) - (1 + tail.length - args[args.length - 1]!.length));
   const from = args[0] === '' ? 1 : 0;
   const to = args.length - (args[args.length - 1] === '' && args.length > from ? 1 : 0);
-  d.args = args.slice(from, to);
-  d.argNodes = argNodes.slice(from, to);
+  args.length = to;
+  if (from > 0) args.shift();
+  return from;
 }
 
-function finish(nodes: Directive[], text: string, at: Locator, comments: boolean): Directive[] {
-  const out: Directive[] = [];
-  let owner: Directive | undefined;
-  for (const node of nodes) {
-    if (node.directive === '#' && node.comment !== undefined) {
-      at.locate(node);
-      if (node.betweenArgs && owner) {
-        node.commentLine = node.line;
-        node.line = owner.line;
-        out.push(node);
-      } else if (comments) {
-        out.push(node);
-      }
-      continue;
-    }
-    owner = node;
-    if (node.directive === 'if') stripIfParens(node, text);
-    // The start, the arguments, the children, then the end: document order.
-    at.start(node);
-    for (const a of node.argNodes) at.locate(a);
-    if (node.block) node.block = finish(node.block, text, at, comments);
-    at.end(node);
-    out.push(node);
-  }
-  return out;
-}
-
-function syntaxError(file: string, e: unknown, at: Locator, length: number): ParseError {
+function syntaxError(file: string, e: unknown, src: SourceText, length: number): ParseError {
   if (e instanceof PeggySyntaxError) {
     const offset = e.location.start.offset;
-    const { line, column } = at.at(offset);
+    const line = src.lineAt(offset);
+    const column = src.columnAt(offset);
     // error() in the grammar words every message; a bare Peggy failure should
     // not happen, but if it does it still gets nginx's shape.
     const message = e.expected === null ? e.message : offset >= length
@@ -148,12 +151,21 @@ export function parseNginxText(
   file: string,
   comments = false,
 ): { parsed: Directive[]; errors: ParseError[]; lines: number } {
-  const starts = lineStarts(text);
+  const { parsed, errors, lines } = readNginx(text, file, comments, new Interner());
+  return { parsed, errors, lines };
+}
+
+function readNginx(text: string, file: string, comments: boolean, strings: Interner): { parsed: Directive[]; errors: ParseError[]; lines: number; includes: Node[] } {
+  const src = new SourceText(file, text);
+  const tree = new NginxBuilder(src, comments, strings);
   try {
-    const raw = peggyNginx(text, { grammarSource: file, handlerBlocks: HANDLER_BLOCKS, maxDepth: MAX_DEPTH }) as Directive[];
-    return { parsed: finish(raw, text, new Locator(starts), comments), errors: [], lines: starts.length };
+    const parsed = peggyNginx(text, { grammarSource: file, handlerBlocks: HANDLER_BLOCKS, maxDepth: MAX_DEPTH, tree }) as Directive[];
+    src.seal();
+    // Statements end children first; includes are followed in document order.
+    const includes = tree.includes.sort((a, b) => a.offset - b.offset);
+    return { parsed, errors: [], lines: src.lines, includes };
   } catch (e) {
-    return { parsed: [], errors: [syntaxError(file, e, new Locator(starts), text.length)], lines: starts.length };
+    return { parsed: [], errors: [syntaxError(file, e, src, text.length)], lines: src.lines, includes: [] };
   }
 }
 
@@ -186,7 +198,9 @@ function openError(kind: 'include' | 'read', at: At, name: string, code: string)
 export function binaryError(text: string, file: string, server: 'nginx' | 'Apache'): ParseError | undefined {
   const offset = binaryOffset(text);
   if (offset === undefined) return undefined;
-  const { line, column } = new Locator(lineStarts(text)).at(offset);
+  const src = new SourceText(file, text);
+  const line = src.lineAt(offset);
+  const column = src.columnAt(offset);
   const what = text[offset] === '\0' ? 'a NUL byte here' : 'most of its first 8 KB is not text';
   return { kind: 'syntax', file, line, column, message: `binary file, not a config (${what}): ${server} would read its bytes as directives; is the path right?` };
 }
@@ -223,6 +237,7 @@ export function parseNginx(file: string, options: NginxParseOptions = {}): Parse
   const config: ParsedFile[] = [];
   const indexOf = new Map<string, number>();
   const edges: Array<Array<[Directive, number]>> = [];
+  const strings = new Interner();
 
   // Where a name is read from: an absolute path written in the config is
   // looked up under sysroot; everything else is where it says.
@@ -276,12 +291,12 @@ export function parseNginx(file: string, options: NginxParseOptions = {}): Parse
       entry.lines = lineStarts(text).length;
       continue;
     }
-    const { parsed, errors, lines } = parseNginxText(text, entry.file, options.comments ?? false);
+    const { parsed, errors, lines, includes } = readNginx(text, entry.file, options.comments ?? false, strings);
     entry.parsed = parsed;
     entry.lines = lines;
     entry.errors.push(...errors);
     if (options.singleFile) continue;
-    for (const d of includeDirectives(parsed)) {
+    for (const d of includes) {
       const pattern = d.args[0]!;
       const targets: number[] = [];
       // At the file name, and on the include's line for crossplane's payload.
@@ -317,13 +332,6 @@ export function parseNginx(file: string, options: NginxParseOptions = {}): Parse
     config,
     warnings: options.singleFile ? [] : includeCycles(config, edges),
   };
-}
-
-function* includeDirectives(nodes: readonly Directive[]): Generator<Directive> {
-  for (const d of nodes) {
-    if (d.directive === 'include' && d.args.length > 0) yield d;
-    if (d.block) yield* includeDirectives(d.block);
-  }
 }
 
 // An include that reaches a file already being included is a cycle: nginx

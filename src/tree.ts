@@ -1,0 +1,319 @@
+// The nodes the parsers build. A big config has hundreds of thousands of
+// directives and arguments, so a node holds only what is read often (name,
+// arguments, block, line, offsets) and computes the rest from a record its
+// file shares (SourceText): column, end line and column, file name, and the
+// argument nodes, which are built on first use from offsets packed in one
+// typed array per file. To consumers a node is a model.ts Directive.
+//
+// A node is a class instance: spreading one (`{ ...d }`) loses the computed
+// fields; copy it with copyNode(). JSON.stringify gives the plain fields.
+import type { Arg, Directive, IgnoredText } from './model.js';
+
+/** Offsets at which each line starts; lines end at LF only, as nginx counts them. */
+export function lineStarts(text: string): Int32Array {
+  let n = 1;
+  for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) n++;
+  const starts = new Int32Array(n);
+  n = 1;
+  for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) starts[n++] = i + 1;
+  return starts;
+}
+
+/** One file as its nodes see it: its name, text and line starts, and its arguments' offsets. */
+export class SourceText {
+  readonly starts: Int32Array;
+  /** Two ints an argument, in the order the parser read them: offset, then endOffset (~endOffset when quoted). */
+  private spans = new Int32Array(256);
+  private used = 0;
+  /** The line index last found, where the next search starts. */
+  private hint = 0;
+
+  /** `starts` may be given, e.g. with a byte order mark skipped. */
+  constructor(
+    readonly file: string,
+    readonly text: string,
+    starts?: Int32Array,
+  ) {
+    this.starts = starts ?? lineStarts(text);
+  }
+
+  get lines(): number {
+    return this.starts.length;
+  }
+
+  /** The 0-based index of the line an offset is on. */
+  lineIndex(offset: number): number {
+    const s = this.starts;
+    const n = s.length;
+    let i = this.hint;
+    // Nodes are mostly made in document order: a few lines on, usually.
+    if (s[i]! <= offset) {
+      for (let k = 0; k < 4 && i + 1 < n && s[i + 1]! <= offset; k++) i++;
+      if (i + 1 >= n || s[i + 1]! > offset) return (this.hint = i);
+    }
+    let lo = 0;
+    let hi = n - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if (s[mid]! <= offset) lo = mid;
+      else hi = mid - 1;
+    }
+    return (this.hint = lo);
+  }
+
+  /** 1-based line of an offset. */
+  lineAt(offset: number): number {
+    return this.lineIndex(offset) + 1;
+  }
+
+  /** 1-based UTF-16 column of an offset. */
+  columnAt(offset: number): number {
+    return offset - this.starts[this.lineIndex(offset)]! + 1;
+  }
+
+  /** Records an argument's span; returns its index. */
+  addArg(offset: number, endOffset: number, quoted: boolean): number {
+    if (this.used === this.spans.length) {
+      const grown = new Int32Array(this.spans.length * 2);
+      grown.set(this.spans);
+      this.spans = grown;
+    }
+    this.spans[this.used] = offset;
+    this.spans[this.used + 1] = quoted ? ~endOffset : endOffset;
+    this.used += 2;
+    return (this.used >> 1) - 1;
+  }
+
+  /** How many arguments are recorded: the index the next one gets. */
+  get argCount(): number {
+    return this.used >> 1;
+  }
+
+  argOffset(i: number): number {
+    return this.spans[2 * i]!;
+  }
+
+  argEnd(i: number): number {
+    const e = this.spans[2 * i + 1]!;
+    return e < 0 ? ~e : e;
+  }
+
+  argQuoted(i: number): boolean {
+    return this.spans[2 * i + 1]! < 0;
+  }
+
+  /** Moves an argument's span (crossplane trims the parentheses of `if`). */
+  moveArg(i: number, offset: number, endOffset: number): void {
+    this.spans[2 * i] = offset;
+    this.spans[2 * i + 1] = this.argQuoted(i) ? ~endOffset : endOffset;
+  }
+
+  /** Gives back the room the spans did not use, once the file is read. */
+  seal(): void {
+    if (this.used < this.spans.length) this.spans = this.spans.slice(0, this.used);
+  }
+
+  /** The node of argument `i`, whose value is `value`. */
+  arg(i: number, value: string): Arg {
+    const offset = this.argOffset(i);
+    const endOffset = this.argEnd(i);
+    const line = this.lineIndex(offset);
+    const endLine = this.lineIndex(endOffset);
+    return {
+      value,
+      raw: this.text.slice(offset, endOffset),
+      quoted: this.argQuoted(i),
+      file: this.file,
+      offset,
+      endOffset,
+      line: line + 1,
+      column: offset - this.starts[line]! + 1,
+      endLine: endLine + 1,
+      endColumn: endOffset - this.starts[endLine]! + 1,
+    };
+  }
+}
+
+/** The arguments of every node that has none: frozen, as all argument lists are. */
+const NO_VALUES: string[] = Object.freeze([]) as unknown as string[];
+
+// A computed field that is assigned becomes the node's own plain field.
+function shadow(node: object, key: string, value: unknown): void {
+  Object.defineProperty(node, key, { value, writable: true, enumerable: true, configurable: true });
+}
+
+/** A directive or comment of either dialect. */
+export class Node implements Directive {
+  directive: string;
+  args: string[];
+  /** Own on every node (undefined without a block), so that all nodes share one shape. */
+  block?: Directive[];
+  line: number;
+  offset: number;
+  endOffset: number;
+  /** The file's record. */
+  src: SourceText;
+  /** The index of the first argument's span in `src`; the argument nodes once built. */
+  argData: number | Arg[];
+  declare includes?: number[];
+  declare comment?: string;
+  declare betweenArgs?: boolean;
+  declare commentLine?: number;
+  declare ignored?: IgnoredText[];
+
+  constructor(src: SourceText, directive: string, args: string[], argAt: number, block: Directive[] | undefined, offset: number, endOffset: number) {
+    this.directive = directive;
+    this.args = args;
+    if (block !== undefined) this.block = block;
+    this.line = src.lineAt(offset);
+    this.offset = offset;
+    this.endOffset = endOffset;
+    this.src = src;
+    this.argData = argAt;
+  }
+
+  get file(): string {
+    return this.src.file;
+  }
+
+  set file(value: string) {
+    shadow(this, 'file', value);
+  }
+
+  get column(): number {
+    const s = this.src.starts;
+    const i = this.line - 1;
+    // `line` is where the node starts, except on a comment moved to its directive's line.
+    if (s[i]! <= this.offset && (i + 1 >= s.length || this.offset < s[i + 1]!)) return this.offset - s[i]! + 1;
+    return this.src.columnAt(this.offset);
+  }
+
+  set column(value: number) {
+    shadow(this, 'column', value);
+  }
+
+  get endLine(): number {
+    return this.src.lineAt(this.endOffset);
+  }
+
+  set endLine(value: number) {
+    shadow(this, 'endLine', value);
+  }
+
+  get endColumn(): number {
+    return this.src.columnAt(this.endOffset);
+  }
+
+  set endColumn(value: number) {
+    shadow(this, 'endColumn', value);
+  }
+
+  /** The arguments with positions, built on first use. */
+  get argNodes(): Arg[] {
+    const data = this.argData;
+    if (typeof data !== 'number') return data;
+    const n = this.args.length;
+    const nodes = new Array<Arg>(n);
+    for (let i = 0; i < n; i++) nodes[i] = this.src.arg(data + i, this.args[i]!);
+    this.argData = nodes;
+    return nodes;
+  }
+
+  set argNodes(value: Arg[]) {
+    this.argData = value;
+  }
+
+  /** The plain fields, as a Directive literal has them. */
+  toJSON(): Record<string, unknown> {
+    const self = this as Directive;
+    const out: Record<string, unknown> = { directive: this.directive, line: this.line, args: this.args };
+    for (const key of ['includes', 'block', 'comment'] as const) if (self[key] !== undefined) out[key] = self[key];
+    out.file = this.file;
+    out.column = this.column;
+    out.endLine = this.endLine;
+    out.endColumn = this.endColumn;
+    out.offset = this.offset;
+    out.endOffset = this.endOffset;
+    out.argNodes = this.argNodes;
+    for (const key of ['betweenArgs', 'commentLine', 'lower', 'section', 'reportLine', 'ignored'] as const) {
+      if (self[key] !== undefined) out[key] = self[key];
+    }
+    return out;
+  }
+}
+
+/** A `#` comment: `directive` is "#", the text after it is `comment`. */
+export class CommentNode extends Node {
+  override comment: string;
+
+  constructor(src: SourceText, comment: string, offset: number, endOffset: number) {
+    super(src, '#', NO_VALUES, 0, undefined, offset, endOffset);
+    this.comment = comment;
+  }
+}
+
+/** An Apache directive, or a section: one with a block. */
+export class ApacheNode extends Node {
+  lower: string;
+  reportLine: number;
+
+  constructor(src: SourceText, directive: string, lower: string, args: string[], argAt: number, block: Directive[] | undefined, offset: number, endOffset: number, reportLine: number) {
+    super(src, directive, args, argAt, block, offset, endOffset);
+    this.lower = lower;
+    this.reportLine = reportLine;
+  }
+
+  get section(): true | undefined {
+    return this.block !== undefined ? true : undefined;
+  }
+
+  set section(value: boolean | undefined) {
+    shadow(this, 'section', value);
+  }
+}
+
+/**
+ * A copy of a node with some fields changed, that keeps the computed fields
+ * (a spread would drop them). The copy shares the original's argument nodes.
+ */
+export function copyNode(node: Directive, changes: Partial<Directive>): Directive {
+  if (!(node instanceof Node)) return { ...node, ...changes } as Directive;
+  void node.argNodes;
+  return Object.assign(Object.create(Object.getPrototypeOf(node) as object) as Directive, node, changes);
+}
+
+/**
+ * One string for each distinct text, and one array for each distinct list of
+ * arguments: a config repeats its names and values thousands of times. The
+ * arrays are shared, so they are frozen.
+ */
+export class Interner {
+  private readonly strings = new Map<string, string>();
+  /** Lists of one value by the value; longer ones by their values joined with NUL. */
+  private readonly singles = new Map<string, string[]>();
+  private readonly lists = new Map<string, string[]>();
+
+  get(text: string): string {
+    const known = this.strings.get(text);
+    if (known !== undefined) return known;
+    this.strings.set(text, text);
+    return text;
+  }
+
+  /** `values` (interned strings, an array no one else holds), or the equal list met before. */
+  args(values: string[]): string[] {
+    const n = values.length;
+    if (n === 0) return NO_VALUES;
+    const map = n === 1 ? this.singles : this.lists;
+    const key = n === 1 ? values[0]! : values.join('\0');
+    const known = map.get(key);
+    if (known !== undefined && known.length === n) {
+      let same = true;
+      for (let i = 0; i < n && same; i++) same = known[i] === values[i];
+      if (same) return known;
+    }
+    Object.freeze(values);
+    if (known === undefined) map.set(key, values);
+    return values;
+  }
+}

@@ -1,0 +1,101 @@
+// The compact nodes of src/tree.ts: computed fields, copies, shared argument
+// lists, and what JSON.stringify gives.
+import { describe, expect, it } from 'vitest';
+import { parseApacheText } from '../src/apache-parse.js';
+import type { Directive } from '../src/model.js';
+import { walk } from '../src/model.js';
+import { parseNginxText } from '../src/parse.js';
+import { copyNode, Interner } from '../src/tree.js';
+
+const nginx = (text: string): Directive[] => {
+  const { parsed, errors } = parseNginxText(text, 'n.conf', true);
+  expect(errors).toEqual([]);
+  return [...walk(parsed)].map(([d]) => d);
+};
+
+// Every position from the text alone: the line and column of an offset.
+function at(text: string, offset: number): [number, number] {
+  const before = text.slice(0, offset);
+  return [before.split('\n').length, offset - (before.lastIndexOf('\n') + 1) + 1];
+}
+
+describe('nodes', () => {
+  const text = 'http {\n  server { # one\n    listen 80 "x y"; # two\n  }\n}\nlocation\n  # c\n  /a { }\n';
+
+  it('compute their positions and argument nodes from the file text', () => {
+    const nodes = nginx(text);
+    expect(nodes.map((d) => d.directive)).toEqual(['http', 'server', '#', 'listen', '#', 'location', '#']);
+    for (const d of nodes) {
+      expect(d.file).toBe('n.conf');
+      expect([d.commentLine ?? d.line, d.column]).toEqual(at(text, d.offset));
+      expect([d.endLine, d.endColumn]).toEqual(at(text, d.endOffset));
+      expect(d.argNodes.map((a) => a.value)).toEqual(d.args);
+      for (const a of d.argNodes) {
+        expect(a.raw).toBe(text.slice(a.offset, a.endOffset));
+        expect([a.line, a.column, a.endLine, a.endColumn]).toEqual([...at(text, a.offset), ...at(text, a.endOffset)]);
+      }
+    }
+    const listen = nodes[3]!;
+    expect(listen.argNodes.map((a) => [a.raw, a.quoted])).toEqual([['80', false], ['"x y"', true]]);
+    // Built once: the same objects on every read.
+    expect(listen.argNodes).toBe(listen.argNodes);
+  });
+
+  it('take assigned positions as their own fields', () => {
+    const [http] = nginx(text);
+    http!.column = 7;
+    http!.endLine = 9;
+    expect([http!.column, http!.endLine, http!.endColumn]).toEqual([7, 9, 2]);
+    expect(Object.keys(http!)).toEqual(expect.arrayContaining(['column', 'endLine']));
+  });
+
+  it('copy with copyNode, keeping what a spread loses', () => {
+    const listen = nginx(text)[3]!;
+    const copy = copyNode(listen, { args: ['8080'] });
+    expect([copy.args, copy.file, copy.line, copy.column, copy.endLine, copy.endColumn]).toEqual([['8080'], 'n.conf', 3, 5, 3, 21]);
+    expect(copy.argNodes).toBe(listen.argNodes);
+    expect(listen.args).toEqual(['80', 'x y']);
+    const spread = { ...listen };
+    expect([spread.file, spread.column]).toEqual([undefined, undefined]);
+  });
+
+  it('give JSON the plain fields, not the file they come from', () => {
+    const listen = nginx(text)[3]!;
+    const json = JSON.parse(JSON.stringify(listen)) as Record<string, unknown>;
+    expect(Object.keys(json)).toEqual(['directive', 'line', 'args', 'file', 'column', 'endLine', 'endColumn', 'offset', 'endOffset', 'argNodes']);
+    expect(json).toMatchObject({ directive: 'listen', line: 3, args: ['80', 'x y'], column: 5, endColumn: 21 });
+    expect(JSON.stringify(listen)).not.toContain('server');
+  });
+
+  it('share one frozen array between equal argument lists', () => {
+    const nodes = nginx('a x y;\nb x y;\nc x;\nd x z;\ne;\nf;\n');
+    expect(nodes[1]!.args).toBe(nodes[0]!.args);
+    expect(nodes[5]!.args).toBe(nodes[4]!.args);
+    expect(nodes[3]!.args).not.toBe(nodes[0]!.args);
+    expect(nodes[2]!.args).toEqual(['x']);
+    expect(Object.isFrozen(nodes[0]!.args)).toBe(true);
+    expect(() => nodes[0]!.args.push('z')).toThrow(TypeError);
+    // Each keeps its own positions.
+    expect(nodes.map((d) => d.argNodes[0]?.line)).toEqual([1, 2, 3, 4, undefined, undefined]);
+  });
+
+  it('Apache: a section is a node with a block, with its name in lower case', () => {
+    const { parsed, errors } = parseApacheText('<Directory "/a">\n  Require all granted\n</Directory>\n', 'a.conf');
+    expect(errors).toEqual([]);
+    const [dir] = parsed;
+    expect([dir!.section, dir!.lower, dir!.reportLine, dir!.endLine, dir!.endColumn]).toEqual([true, 'directory', 1, 3, 13]);
+    expect([dir!.block![0]!.section, dir!.block![0]!.lower]).toEqual([undefined, 'require']);
+    expect(copyNode(dir!, { block: [] }).section).toBe(true);
+  });
+});
+
+describe('Interner', () => {
+  it('tells lists apart that join to the same text', () => {
+    const strings = new Interner();
+    const a = strings.args(['a\0', 'b']);
+    const b = strings.args(['a', '\0b']);
+    expect(b).toEqual(['a', '\0b']);
+    expect(a).toEqual(['a\0', 'b']);
+    expect(strings.args(['a\0', 'b'])).toBe(a);
+  });
+});
