@@ -9,7 +9,7 @@ export default defineRule({
   severity: 'warning',
   options: {},
   check(ctx) {
-    for (const { location: loc } of eachLocation(modelOf(ctx.tree))) {
+    for (const loc of eachLocation(modelOf(ctx.tree))) {
       const handler = handlersIn(loc).pop();
       if (!handler) continue;
       for (const dav of loc.directives.filter((d) => d.directive === 'dav_methods' && d.args[0] !== 'off')) {

@@ -14,11 +14,13 @@ export default defineRule({
     // Each file of the tree once: an included file is checked where it is written.
     for (const file of ctx.tree.config) {
       for (const d of directivesNamed(file.parsed, 'limit_except')) {
-        for (const arg of d.argNodes) {
-          if (KNOWN.has(arg.value.toUpperCase())) continue;
+        // Argument nodes only for a bad method: built for every block, they are kept (8 MB for the 640k config).
+        d.args.forEach((value, i) => {
+          if (KNOWN.has(value.toUpperCase())) return;
+          const arg = d.argNodes[i]!;
           const always = /^(TRACE|CONNECT)$/i.test(arg.value) ? `; nginx answers ${arg.value.toUpperCase()} with 405 before any location anyway` : '';
           ctx.report(arg, `invalid method "${arg.value}": nginx -t fails; limit_except accepts only ${NGINX_METHODS.join(', ')}${always}`);
-        }
+        });
       }
     }
   },

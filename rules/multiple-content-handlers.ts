@@ -11,7 +11,7 @@ export default defineRule({
   options: {},
   check(ctx) {
     const seen = new Set<Directive>();
-    for (const { location: loc } of eachLocation(modelOf(ctx.tree))) {
+    for (const loc of eachLocation(modelOf(ctx.tree))) {
       // A location, each `if` in it and its limit_except block have a handler of their own.
       for (const level of [loc, ...loc.ifs.values(), ...(loc.limitExcept ? [loc.limitExcept] : [])]) {
         const handlers = handlersIn(level);

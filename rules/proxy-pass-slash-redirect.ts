@@ -11,7 +11,8 @@ export default defineRule({
   severity: 'warning',
   options: {},
   check(ctx) {
-    for (const { location: loc, server } of eachLocation(modelOf(ctx.tree))) {
+    for (const loc of eachLocation(modelOf(ctx.tree))) {
+      const server = loc.server;
       if (!['', '^~', '='].includes(loc.modifier) || !loc.name.endsWith('/') || loc.name.length < 2) continue;
       const pass = handlersIn(loc).filter((d) => PASS_DIRECTIVES.includes(d.directive)).pop();
       if (!pass) continue;

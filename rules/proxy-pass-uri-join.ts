@@ -16,7 +16,8 @@ export default defineRule({
       for (const f of apacheJoinFindings(ctx.tree)) ctx.report(f.node, f.message);
       return;
     }
-    for (const { location: loc, server } of eachLocation(modelOf(ctx.tree))) {
+    for (const loc of eachLocation(modelOf(ctx.tree))) {
+      const server = loc.server;
       if (loc.modifier !== '' && loc.modifier !== '^~') continue;
       for (const pass of loc.directives.filter((d) => d.directive === 'proxy_pass')) {
         const part = uriPart(pass.args[0] ?? '');

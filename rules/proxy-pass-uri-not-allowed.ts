@@ -12,7 +12,7 @@ export default defineRule({
   options: {},
   check(ctx) {
     const seen = new Set<Directive>();
-    for (const { location: loc } of eachLocation(modelOf(ctx.tree))) {
+    for (const loc of eachLocation(modelOf(ctx.tree))) {
       const where: Array<[Level, string]> = [...loc.ifs.keys()].map((d) => [loc.ifs.get(d)!, `the "if" block at line ${d.line}`]);
       if (loc.limitExcept) where.push([loc.limitExcept, `the limit_except block at line ${loc.limitExcept.node.line}`]);
       if (['~', '~*', '@'].includes(loc.modifier)) where.push([loc, locationText(loc)]);

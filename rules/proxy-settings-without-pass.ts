@@ -20,7 +20,7 @@ export default defineRule({
   severity: 'error',
   options: {},
   check(ctx) {
-    for (const { location: loc } of eachLocation(modelOf(ctx.tree))) {
+    for (const loc of eachLocation(modelOf(ctx.tree))) {
       for (const module of MODULES) {
         const pass = `${module}_pass`;
         // Known directives only: a misspelt `proxy_passs` is another rule's business.

@@ -17,7 +17,7 @@ export interface Limited {
 
 /** Every location with a limit_except block, once per block even when an included file is reached twice. */
 export function limitedLocations(tree: ParseResult): Limited[] {
-  return [...eachLocation(modelOf(tree))].flatMap(({ location }) => (location.limitExcept ? [{ location, limit: location.limitExcept }] : []));
+  return eachLocation(modelOf(tree)).flatMap((location) => (location.limitExcept ? [{ location, limit: location.limitExcept }] : []));
 }
 
 /** `limit_except GET POST` as written, for messages. */

@@ -25,7 +25,7 @@ export interface NginxLocation extends Level {
   name: string;
   server: NginxServer;
   /** Nested locations, in file order. */
-  locations: NginxLocation[];
+  locations: readonly NginxLocation[];
   limitExcept: LimitExcept | null;
   /** `if` blocks written directly in the location, by their directive. */
   ifs: ReadonlyMap<Directive, Level>;
@@ -44,7 +44,7 @@ export interface NginxServer extends Level {
   node: Directive;
   synthetic: boolean;
   info: ServerInfo;
-  locations: NginxLocation[];
+  locations: readonly NginxLocation[];
   ifs: ReadonlyMap<Directive, Level>;
 }
 
@@ -136,7 +136,7 @@ export function buildModel(tree: ParseResult): NginxModel {
       directives,
       parent: http,
       info: serverInfo(directives, servers.length),
-      locations: [],
+      locations: NO_LOCATIONS,
       ifs: NO_IFS,
     };
     server.ifs = ifLevels(server, tree);
@@ -145,6 +145,9 @@ export function buildModel(tree: ParseResult): NginxModel {
   }
   return { http, servers };
 }
+
+/** What most locations have: one shared empty list rather than one each. */
+const NO_LOCATIONS: readonly NginxLocation[] = Object.freeze([]);
 
 /** What most levels have: one shared empty map rather than one each. */
 const NO_IFS: ReadonlyMap<Directive, Level> = new Map();
@@ -160,7 +163,8 @@ function ifLevels(parent: Level, tree: ParseResult): ReadonlyMap<Directive, Leve
 }
 
 /** `ancestors` are the location blocks around this one: a file that includes itself inside a location would otherwise nest forever. */
-function locationsIn(parent: Level, server: NginxServer, tree: ParseResult, ancestors: ReadonlySet<Directive> = new Set()): NginxLocation[] {
+function locationsIn(parent: Level, server: NginxServer, tree: ParseResult, ancestors: ReadonlySet<Directive> = new Set()): readonly NginxLocation[] {
+  if (!parent.directives.some((d) => d.directive === 'location')) return NO_LOCATIONS;
   const out: NginxLocation[] = [];
   for (const node of parent.directives) {
     if (node.directive !== 'location' || !node.block || ancestors.has(node)) continue;
@@ -173,7 +177,7 @@ function locationsIn(parent: Level, server: NginxServer, tree: ParseResult, ance
       modifier,
       name,
       server,
-      locations: [],
+      locations: NO_LOCATIONS,
       limitExcept: null,
       ifs: NO_IFS,
     };
@@ -230,7 +234,7 @@ function indexFor(level: Level): LevelIndex {
  * locations hold a handful, and an index each (a Map and an array per name)
  * was a fifth of the heap after linting the 160k config.
  */
-const SCAN_MAX = 16;
+const SCAN_MAX = 64;
 
 /** The directives of one level named `name`, in order; undefined when none. Read it, never change it. */
 export function named(level: Level, name: string): readonly Directive[] | undefined {
@@ -320,24 +324,24 @@ export function isProxied(loc: NginxLocation): boolean {
   return [loc, ...loc.ifs.values()].some((l) => handlersIn(l).some((d) => Object.hasOwn(PASS_MODULES, d.directive) && d.directive !== 'memcached_pass'));
 }
 
-const everyLocation = new WeakMap<NginxModel, ReadonlyArray<{ location: NginxLocation; server: NginxServer }>>();
+const everyLocation = new WeakMap<NginxModel, readonly NginxLocation[]>();
 
-/** Every location of every server with its server, each location node once (an included file may be reached twice). Listed once per model. */
-export function eachLocation(model: NginxModel): ReadonlyArray<{ location: NginxLocation; server: NginxServer }> {
+/** Every location of every server (its `server` says which), each location node once (an included file may be reached twice). Listed once per model. */
+export function eachLocation(model: NginxModel): readonly NginxLocation[] {
   let found = everyLocation.get(model);
   if (found) return found;
   const seen = new Set<Directive>();
-  const list: Array<{ location: NginxLocation; server: NginxServer }> = [];
-  const add = (locations: readonly NginxLocation[], server: NginxServer): void => {
+  const list: NginxLocation[] = [];
+  const add = (locations: readonly NginxLocation[]): void => {
     for (const location of locations) {
       if (!seen.has(location.node)) {
         seen.add(location.node);
-        list.push({ location, server });
+        list.push(location);
       }
-      add(location.locations, server);
+      add(location.locations);
     }
   };
-  for (const server of model.servers) add(server.locations, server);
+  for (const server of model.servers) add(server.locations);
   everyLocation.set(model, (found = list));
   return found;
 }
@@ -350,10 +354,17 @@ const byLine = new WeakMap<NginxServer, Map<string, Map<number, NginxLocation[]>
  * per server, for mapping a simulator's trace steps back to locations.
  */
 export function locationsAt(server: NginxServer, file: string, line: number): readonly NginxLocation[] {
+  const all = allLocations(server.locations);
+  // Most servers have a few locations: a scan, rather than an index each (as for levels, SCAN_MAX).
+  if (all.length <= SCAN_MAX) {
+    let found: NginxLocation[] | undefined;
+    for (const l of all) if (l.node.line === line && l.node.file === file) (found ??= []).push(l);
+    return found ?? NONE;
+  }
   let index = byLine.get(server);
   if (!index) {
     index = new Map();
-    for (const l of allLocations(server.locations)) {
+    for (const l of all) {
       let lines = index.get(l.node.file);
       if (!lines) index.set(l.node.file, (lines = new Map()));
       const list = lines.get(l.node.line);

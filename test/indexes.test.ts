@@ -168,7 +168,7 @@ describe('locationsAt and eachLocation: the locations of a model, listed once', 
 
   it('lists each location node once, with the first server that has it', () => {
     const all = eachLocation(model);
-    expect(all.map(({ location, server }) => `${location.name}@${model.servers.indexOf(server)}`)).toEqual(['/a@0', '/a/b@0', '/c@0', '/d@0', '/e@0', '/s@0']);
+    expect(all.map((location) => `${location.name}@${model.servers.indexOf(location.server)}`)).toEqual(['/a@0', '/a/b@0', '/c@0', '/d@0', '/e@0', '/s@0']);
     expect(eachLocation(model)).toBe(all);
   });
 });
@@ -373,7 +373,7 @@ describe('the indexes answer as a scan does, on every file of the shared corpus'
     let levelsSeen = 0;
     for (const path of nodeHost.listTree(NGINX_FILES)) {
       const model = buildModel(parseNginx(join(NGINX_FILES, path), { comments: true, singleFile: true }));
-      const limits = eachLocation(model).flatMap(({ location }) => (location.limitExcept ? [location.limitExcept] : []));
+      const limits = eachLocation(model).flatMap((location) => (location.limitExcept ? [location.limitExcept] : []));
       for (const level of [...levels(model), ...limits]) {
         levelsSeen++;
         const scan = (l: Level | null, names: string[]) => {
