@@ -54,12 +54,17 @@ function summarize(request: SimRequest, branches: Branch[], truncated: boolean):
   };
 }
 
-/** Ends a branch: thrown through a run's phases, caught by `execute`. */
+/** Ends a branch: thrown through a run's phases and caught by `execute`, or returned by `start` (see ForkingRun). */
 export class Done {
   constructor(readonly branch: Omit<Branch, 'trace' | 'assumptions' | 'cannotTell'>) {}
 }
 
-/** One run of a simulator: it replays `prefix`, records its choices, and ends by throwing Done. */
+/**
+ * One run of a simulator: it replays `prefix`, records its choices, and ends
+ * with a Done, thrown (the Apache simulator) or returned from `start` through
+ * every phase (the nginx one: a throw costs a stack capture in Node, at
+ * every branch of every request).
+ */
 export abstract class ForkingRun {
   readonly choices: Choice[] = [];
   protected readonly trace: TraceStep[] = [];
@@ -68,19 +73,31 @@ export abstract class ForkingRun {
 
   constructor(protected readonly prefix: readonly number[]) {}
 
-  /** Runs the request until something throws Done. */
-  protected abstract start(): void;
+  /** Runs the request until it has a Done, returned or thrown. */
+  protected abstract start(): Done | void;
 
   execute(): Branch {
     let done: Done;
     try {
-      this.start();
-      throw new Error('unreachable: the request never ended');
+      const answer = this.start();
+      if (!answer) throw new Error('unreachable: the request never ended');
+      done = answer;
     } catch (e) {
       if (e instanceof Done) done = e;
       else throw e;
     }
-    return { ...done.branch, assumptions: this.assumptions, cannotTell: this.cannotTell, trace: this.trace };
+    const b = done.branch;
+    // Spelled out rather than spread: the same keys in the same order, without the spread's generic copy.
+    return {
+      status: b.status,
+      producer: b.producer,
+      allow: b.allow,
+      location: b.location,
+      upstream: b.upstream,
+      assumptions: this.assumptions,
+      cannotTell: this.cannotTell,
+      trace: this.trace,
+    };
   }
 
   /** Takes alternative `prefix[i]` at the i-th choice (the first one past the prefix), noting the assumption. */

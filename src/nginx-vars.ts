@@ -4,35 +4,44 @@
 
 /** Interpolates `$name` and `${name}`; undefined when a variable is unknown. */
 export function interpolate(text: string, lookup: (name: string) => string | undefined): string | undefined {
-  let out = '';
-  for (let i = 0; i < text.length; ) {
-    const c = text[i]!;
-    if (c !== '$') {
-      out += c;
-      i++;
-      continue;
-    }
-    let name: string;
-    if (text[i + 1] === '{') {
+  let i = text.indexOf('$');
+  // Most texts have no variable at all.
+  if (i < 0) return text;
+  let out = text.slice(0, i);
+  while (i >= 0) {
+    // text[i] is a "$"; the text before it is in `out`.
+    let name: string | undefined;
+    if (text.charCodeAt(i + 1) === 0x7b /* { */) {
       const end = text.indexOf('}', i + 2);
       if (end < 0) return undefined;
       name = text.slice(i + 2, end);
       i = end + 1;
     } else {
-      const m = /^[A-Za-z0-9_]+/.exec(text.slice(i + 1));
-      if (!m) {
+      let j = i + 1;
+      while (j < text.length && isNameChar(text.charCodeAt(j))) j++;
+      if (j === i + 1) {
         out += '$';
         i++;
-        continue;
+      } else {
+        name = text.slice(i + 1, j);
+        i = j;
       }
-      name = m[0];
-      i += 1 + name.length;
     }
-    const value = lookup(name);
-    if (value === undefined) return undefined;
-    out += value;
+    if (name !== undefined) {
+      const value = lookup(name);
+      if (value === undefined) return undefined;
+      out += value;
+    }
+    const next = text.indexOf('$', i);
+    out += next < 0 ? text.slice(i) : text.slice(i, next);
+    i = next;
   }
   return out;
+}
+
+/** [A-Za-z0-9_] */
+function isNameChar(c: number): boolean {
+  return (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a) || c === 0x5f;
 }
 
 /** The variables a text uses, in order. */
@@ -78,6 +87,8 @@ export function parseTarget(uri: string): Target | null {
 
 /** Decodes %XX, merges slashes and resolves `.`/`..` as nginx does; null when nginx answers 400. */
 export function normalizePath(rawPath: string, mergeSlashes = true): string | null {
+  // Most paths have nothing to decode, merge or resolve: they come back as they are.
+  if (rawPath.startsWith('/') && !rawPath.includes('%') && !rawPath.includes('//') && !rawPath.includes('/.')) return rawPath;
   let decoded = '';
   for (let i = 0; i < rawPath.length; i++) {
     const c = rawPath[i]!;

@@ -8,8 +8,7 @@
 import type { Directive } from './model.js';
 import {
   GET_ONLY_HANDLERS,
-  handlersIn,
-  inherited,
+  named,
   nearest,
   own,
   PASS_MODULES,
@@ -19,10 +18,10 @@ import {
   type NginxModel,
   type NginxServer,
 } from './nginx-model.js';
-import { escapeUri, interpolate, normalizePath, parseTarget } from './nginx-vars.js';
+import { escapeUri, interpolate, normalizePath, parseTarget, type Target } from './nginx-vars.js';
 import type { FileKind, Outcome, Producer, SimRequest, Upstream } from './outcome.js';
-import { compilePcre, execPcre, UNBOUNDED } from './pcre.js';
-import { selectServer } from './servers.js';
+import { compilePcre, execPcre, UNBOUNDED, type Compiled } from './pcre.js';
+import { selectServer, type Selection } from './servers.js';
 import { Done, exploreBranches, ForkingRun } from './branches.js';
 
 export interface SimulateOptions {
@@ -40,25 +39,78 @@ const LIMIT_EXCEPT_INHERITS = new Set(['proxy_pass', 'fastcgi_pass', 'uwsgi_pass
 /** Statuses `add_header` adds to without `always` (ngx_http_headers_filter_module.c). */
 const ADD_HEADER_STATUSES = new Set([200, 201, 204, 206, 301, 302, 303, 304, 307, 308]);
 const MAX_URI_CHANGES = 10;
-
-/** An answer nginx itself produced that error_page may still catch. */
-class HttpError {
-  constructor(
-    readonly status: number,
-    readonly producer: Producer,
-    readonly location: string | null = null,
-  ) {}
-}
+/** The alternatives of a file nobody told us about, in the order a fork follows them. */
+const FILE_KINDS: readonly FileKind[] = ['file', 'missing', 'dir'];
 
 export function simulate(model: NginxModel, request: SimRequest, options: SimulateOptions = {}): Outcome {
+  // Every branch replays the request from its start: what the request line and the server choice come to is worked out once.
+  const line = requestLine(model, request);
   return exploreBranches(request, options.maxBranches ?? 64, (prefix) => {
-    const run = new Run(model, request, options, prefix);
+    const run = new Run(model, request, options, prefix, line);
     return { branch: run.execute(), choices: run.choices };
   });
 }
 
-function select(model: NginxModel, host: string, port: number, address: string | undefined): ReturnType<typeof selectServer> {
-  return selectServer(serverInfos(model), { host, port, ...(address !== undefined && { address }) }, regexFor);
+/** The request line as nginx reads it, and the server it picks; `refused` when nginx answers 400 at once. */
+type RequestLine =
+  | { refused: 'method' | 'target' }
+  | { refused: null; target: Target; path: string; port: number; host: string; requestUri: string; selection: Selection | null };
+
+function requestLine(model: NginxModel, req: SimRequest): RequestLine {
+  if (!/^[A-Z_-]+$/.test(req.method)) return { refused: 'method' };
+  const target = parseTarget(req.uri);
+  const path = target ? normalizePath(target.rawPath) : null;
+  if (!target || path === null) return { refused: 'target' };
+  const port = req.port ?? target.port ?? 80;
+  const chosen = select(model, target.host ?? req.host ?? 'localhost', port, req.address);
+  return {
+    refused: null,
+    target,
+    path,
+    port,
+    host: chosen.host,
+    // Only an absolute-form target has a scheme and host to drop.
+    requestUri: req.uri.startsWith('/') ? req.uri : req.uri.replace(/^https?:\/\/[^/?#]*/i, '') || '/',
+    selection: chosen.selection,
+  };
+}
+
+/** A server choice, with the Host as $host gives it. */
+interface Chosen {
+  selection: Selection | null;
+  host: string;
+}
+
+/**
+ * Server choices per model, by local address (undefined when not known),
+ * port and Host header: the rules send many requests to each server with the
+ * same Host. Shared answers: never changed.
+ */
+const selections = new WeakMap<NginxModel, { size: number; byAddress: Map<string | undefined, Map<number, Map<string, Chosen>>> }>();
+/** Past this many choices a model's are forgotten: a caller trying random Hosts must not grow the cache without end. */
+const MAX_SELECTIONS = 100_000;
+
+function select(model: NginxModel, hostHeader: string, port: number, address: string | undefined): Chosen {
+  let known = selections.get(model);
+  if (!known) selections.set(model, (known = { size: 0, byAddress: new Map() }));
+  let byPort = known.byAddress.get(address);
+  if (!byPort) known.byAddress.set(address, (byPort = new Map()));
+  let byHost = byPort.get(port);
+  if (!byHost) byPort.set(port, (byHost = new Map()));
+  let chosen = byHost.get(hostHeader);
+  if (chosen === undefined) {
+    chosen = {
+      selection: selectServer(serverInfos(model), { host: hostHeader, port, ...(address !== undefined && { address }) }, regexFor),
+      host: hostHeader.replace(/:\d*$/, '').replace(/\.$/, '').toLowerCase(),
+    };
+    if (++known.size > MAX_SELECTIONS) {
+      known.size = 1;
+      known.byAddress.clear();
+      known.byAddress.set(address, (byPort = new Map([[port, (byHost = new Map())]])));
+    }
+    byHost.set(hostHeader, chosen);
+  }
+  return chosen;
 }
 
 /**
@@ -68,9 +120,18 @@ function select(model: NginxModel, host: string, port: number, address: string |
 export function chosenServer(model: NginxModel, request: Pick<SimRequest, 'uri' | 'host' | 'port' | 'address'>): NginxServer | null {
   const target = parseTarget(request.uri);
   if (!target || normalizePath(target.rawPath) === null) return null;
-  const selection = select(model, target.host ?? request.host ?? 'localhost', request.port ?? target.port ?? 80, request.address);
+  const { selection } = select(model, target.host ?? request.host ?? 'localhost', request.port ?? target.port ?? 80, request.address);
   return selection ? model.servers[selection.server.index]! : null;
 }
+
+interface Found {
+  location: NginxLocation | null;
+  /** nginx answers with a 301 to the location's name (its auto_redirect). */
+  redirect: boolean;
+}
+
+/** No location matches: shared, never changed. */
+const NOT_FOUND: Found = { location: null, redirect: false };
 
 const staticLists = new WeakMap<readonly NginxLocation[], readonly NginxLocation[]>();
 
@@ -83,6 +144,10 @@ function staticsOf(locations: readonly NginxLocation[]): readonly NginxLocation[
   }
   return statics;
 }
+
+/** What a request without regex captures has: shared, never changed (a match brings its own). */
+const NO_CAPTURES: readonly (string | undefined)[] = [];
+const NO_NAMES: Readonly<Record<string, string | undefined>> = {};
 
 /** A request's state, as ngx_http_request_t keeps it. */
 interface State {
@@ -107,22 +172,28 @@ interface State {
   level: Level | null;
   /** The location the request is in, or null for the server's own level. */
   location: NginxLocation | null;
-  captures: (string | undefined)[];
-  named: Record<string, string | undefined>;
-  vars: Map<string, string | undefined>;
+  captures: readonly (string | undefined)[];
+  named: Readonly<Record<string, string | undefined>>;
+  /** The variables `set` gave values; null until the first. */
+  vars: Map<string, string | undefined> | null;
   /** The content handler chosen so far: nginx keeps it when an `if` block without one matches. */
   handler: Directive | null;
 }
 
 class Run extends ForkingRun {
-  private readonly files = new Map<string, FileKind>();
+  /** What the branch found on disk, made on its first question. */
+  private files: Map<string, FileKind> | null = null;
   private state!: State;
+  private answered = false;
+  /** interpolate()'s lookup, made once per run rather than at every evaluation. */
+  private readonly lookup = (name: string): string | undefined => this.variable(name);
 
   constructor(
     private readonly model: NginxModel,
     private readonly request: SimRequest,
     private readonly options: SimulateOptions,
     prefix: readonly number[],
+    private readonly line: RequestLine,
   ) {
     super(prefix);
   }
@@ -141,19 +212,25 @@ class Run extends ForkingRun {
    * Ends the branch with an answer. While an error page is being served, the
    * status error_page chose replaces the page's own (ngx_http_send_header), unless `final` says
    * this status is already the last word.
+   *
+   * Every phase returns the answer up to start() (see ForkingRun): a phase
+   * that gets a Done from the one it called returns it at once.
    */
-  private end(status: number | null, producer: Producer, extra: { location?: string | null; upstream?: Upstream | null; allow?: string | null; final?: boolean } = {}): never {
+  private end(status: number | null, producer: Producer, extra: { location?: string | null; upstream?: Upstream | null; allow?: string | null; final?: boolean } = {}): Done {
+    // A Done dropped on the way up would let the branch run on to a second answer.
+    if (this.answered) throw new Error('a branch answered twice');
+    this.answered = true;
     const st = this.state as State | undefined;
     if (!extra.final && st?.errorPage && st.errStatus > 0 && !(status === null && producer === 'return')) status = st.errStatus;
     const allow = extra.allow !== undefined ? extra.allow : status === null ? null : this.allowHeader(status);
-    throw new Done({ status, producer, allow, location: extra.location ?? null, upstream: extra.upstream ?? null });
+    return new Done({ status, producer, allow, location: extra.location ?? null, upstream: extra.upstream ?? null });
   }
 
   /** The Allow header from `add_header` at the level in force (inherited as nginx does). */
   private allowHeader(status: number): string | null {
-    const headers = inherited(this.state?.level ?? null, 'add_header');
+    const headers = namedUp(this.state?.level ?? null, 'add_header');
     if (!headers) return null;
-    for (const d of headers.directives) {
+    for (const d of headers) {
       if ((d.args[0] ?? '').toLowerCase() !== 'allow') continue;
       const always = d.args[2] === 'always';
       if (!always && !ADD_HEADER_STATUSES.has(status)) {
@@ -168,46 +245,44 @@ class Run extends ForkingRun {
 
   // ---- the request line and the server ----
 
-  protected start(): void {
+  protected start(): Done {
     const req = this.request;
-    if (!/^[A-Z_-]+$/.test(req.method)) {
-      this.step(null, `the request-line parser accepts only methods made of A-Z, "_" and "-"; "${req.method}" gets 400`);
-      this.end(400, 'request-line', { allow: null });
+    const line = this.line;
+    if (line.refused) {
+      this.step(
+        null,
+        line.refused === 'method'
+          ? `the request-line parser accepts only methods made of A-Z, "_" and "-"; "${req.method}" gets 400`
+          : `nginx refuses the request target "${req.uri}" with 400 (only origin form /path and absolute form http://host/path are accepted)`,
+      );
+      return this.end(400, 'request-line', { allow: null });
     }
-    const target = parseTarget(req.uri);
-    const path = target ? normalizePath(target.rawPath) : null;
-    if (!target || path === null) {
-      this.step(null, `nginx refuses the request target "${req.uri}" with 400 (only origin form /path and absolute form http://host/path are accepted)`);
-      this.end(400, 'request-line', { allow: null });
-    }
-    const port = req.port ?? target.port ?? 80;
-    const hostHeader = target.host ?? req.host ?? 'localhost';
-    const host = hostHeader.replace(/:\d*$/, '').replace(/\.$/, '').toLowerCase();
+    const port = line.port;
     this.state = {
       method: req.method,
-      uri: path,
-      args: target.args,
-      requestUri: req.uri.replace(/^https?:\/\/[^/?#]*/i, '') || '/',
+      uri: line.path,
+      args: line.target.args,
+      requestUri: line.requestUri,
       validUnparsedUri: true,
       validLocation: true,
       internal: false,
       errorPage: false,
       errStatus: 0,
       uriChanges: MAX_URI_CHANGES + 1,
-      host,
+      host: line.host,
       port,
       server: null,
       level: null,
       location: null,
-      captures: [],
-      named: {},
-      vars: new Map(),
+      captures: NO_CAPTURES,
+      named: NO_NAMES,
+      vars: null,
       handler: null,
     };
-    const selection = select(this.model, hostHeader, port, req.address);
+    const selection = line.selection;
     if (!selection) {
       this.step(null, `no server listens on port ${port}`);
-      this.end(null, 'no-server', { allow: null });
+      return this.end(null, 'no-server', { allow: null });
     }
     if (selection.cannotTell) {
       this.cannotTell = true;
@@ -219,47 +294,33 @@ class Run extends ForkingRun {
     this.step(selection.by ?? server.node, `server chosen: ${selection.reason}`);
     if (selection.badRequest) {
       this.step(null, selection.badRequest);
-      this.finish(() => {
-        throw new HttpError(400, 'request-line');
-      });
+      return this.fail(400, 'request-line');
     }
 
     if (req.method === 'TRACE' || req.method === 'CONNECT') {
       this.step(null, `${req.method} is refused with 405 while the headers are read, before any location is chosen`);
-      this.finish(() => {
-        throw new HttpError(405, 'trace-connect');
-      });
+      return this.fail(405, 'trace-connect');
     }
-    this.finish(() => this.serverRewrite());
-  }
-
-  /** Runs a phase sequence; an error nginx produced goes through error_page. */
-  private finish(phases: () => void): never {
-    try {
-      phases();
-      throw new Error('unreachable: phases ended without an answer');
-    } catch (e) {
-      if (!(e instanceof HttpError)) throw e;
-      this.errorPage(e);
-    }
+    return this.serverRewrite();
   }
 
   // ---- phases ----
 
-  private serverRewrite(): never {
+  private serverRewrite(): Done {
     const server = this.state.server!;
     const flow = this.rewriteCodes(server, server.directives, true);
+    if (flow instanceof Done) return flow;
     if (flow === 'stop-server') this.step(null, 'server-level rewrite processing stopped');
-    this.findConfig();
+    return this.findConfig();
   }
 
-  private findConfig(): never {
+  private findConfig(): Done {
     const st = this.state;
     const server = st.server!;
     st.uriChanges--;
     if (st.uriChanges === 0) {
       this.step(null, 'rewrite or internal redirection cycle: nginx gives 500');
-      throw new HttpError(500, 'rewrite');
+      return this.fail(500, 'rewrite');
     }
     const found = this.findLocation(server.locations, st.uri);
     st.location = found.location;
@@ -270,22 +331,26 @@ class Run extends ForkingRun {
     // `internal` is merged into nested locations (ngx_conf_merge_value).
     if (loc && !st.internal && nearest(loc, 'internal')) {
       this.step(loc.node, '"internal" location reached by a client request: 404');
-      throw new HttpError(404, 'internal');
+      return this.fail(404, 'internal');
     }
     const limited = loc?.limitExcept && !loc.limitExcept.allowed.has(st.method) ? loc.limitExcept : null;
     if (limited) {
       st.level = limited;
       this.selectLimitHandler(loc!);
     }
-    const max = parseSize(nearest(st.level, 'client_max_body_size')?.args[0] ?? '1m');
-    if ((this.request.bodyLength ?? 0) > max && max > 0) {
-      this.step(nearest(st.level, 'client_max_body_size') ?? null, `the body (${this.request.bodyLength} bytes) is larger than client_max_body_size: 413`);
-      throw new HttpError(413, 'body-size');
+    // Without a body no limit is exceeded: the lookup is left out.
+    const body = this.request.bodyLength ?? 0;
+    if (body > 0) {
+      const max = parseSize(nearest(st.level, 'client_max_body_size')?.args[0] ?? '1m');
+      if (body > max && max > 0) {
+        this.step(nearest(st.level, 'client_max_body_size') ?? null, `the body (${this.request.bodyLength} bytes) is larger than client_max_body_size: 413`);
+        return this.fail(413, 'body-size');
+      }
     }
     if (found.redirect && loc) {
       const target = loc.name + (st.args ? `?${st.args}` : '');
       this.step(loc.node, `${st.uri} lacks the trailing slash of a location with ${passOf(loc)?.directive ?? 'a *_pass'}: 301 to ${loc.name} for every method (browsers then send POST as GET)`);
-      throw new HttpError(301, 'auto-redirect', this.absolute(target));
+      return this.fail(301, 'auto-redirect', this.absolute(target));
     }
     if (limited) {
       this.step(limited.node, `${st.method} is not in the list: the limit_except block applies, and the location's rewrite directives (return, rewrite, if, set) are skipped`);
@@ -294,27 +359,40 @@ class Run extends ForkingRun {
     }
     if (loc && !limited) {
       const flow = this.rewriteCodes(st.level!, loc.directives, false);
+      if (flow instanceof Done) return flow;
       if (flow === 'changed' || flow === 'last') return this.findConfig();
     }
-    this.access();
-    this.content();
+    // access() answers only when it refuses the request.
+    return this.access() ?? this.content();
   }
 
   /** ngx_http_core_find_location: exact, longest prefix (nested first), then regexes in order. */
-  private findLocation(locations: readonly NginxLocation[], uri: string): { location: NginxLocation | null; redirect: boolean } {
+  private findLocation(locations: readonly NginxLocation[], uri: string): Found {
+    if (locations.length === 0) return NOT_FOUND;
     const statics = staticsOf(locations);
-    const exact = statics.find((l) => l.modifier === '=' && l.name === uri);
+    // One pass: the first exact match, whether some location has this very name, the longest prefix.
+    let exact: NginxLocation | null = null;
+    let sameName = false;
+    let best: NginxLocation | null = null;
+    for (const l of statics) {
+      if (l.name === uri) {
+        if (l.modifier === '=') {
+          exact = l;
+          break;
+        }
+        sameName = true;
+      }
+      if (l.modifier !== '=' && uri.startsWith(l.name) && (!best || l.name.length > best.name.length)) best = l;
+    }
     if (exact) {
       this.step(exact.node, `exact match for ${uri}`);
       return { location: exact, redirect: false };
     }
-    if (!statics.some((l) => l.name === uri)) {
-      const slash = statics.find((l) => l.name.length === uri.length + 1 && l.name.endsWith('/') && l.name.startsWith(uri) && autoRedirects(l));
-      if (slash) return { location: slash, redirect: true };
-    }
-    let best: NginxLocation | null = null;
-    for (const l of statics) {
-      if (l.modifier !== '=' && uri.startsWith(l.name) && (!best || l.name.length > best.name.length)) best = l;
+    if (!sameName) {
+      for (const l of statics) {
+        // `uri` plus a slash, in a location that redirects there.
+        if (l.name.length === uri.length + 1 && l.name.endsWith('/') && l.name.startsWith(uri) && autoRedirects(l)) return { location: l, redirect: true };
+      }
     }
     let result: NginxLocation | null = null;
     if (best) {
@@ -332,11 +410,11 @@ class Run extends ForkingRun {
         return { location: nested.location ?? l, redirect: false };
       }
     }
-    return { location: result, redirect: false };
+    return result ? { location: result, redirect: false } : NOT_FOUND;
   }
 
   private regexMatches(l: NginxLocation, uri: string): boolean {
-    const compiled = compilePcre(l.name, l.modifier === '~*');
+    const compiled = compiledRegex(l.name, l.modifier === '~*');
     const m = compiled.ok ? execPcre(compiled, uri) : undefined;
     if (m === undefined) {
       const why = compiled.ok ? `verblint cannot tell: ${UNBOUNDED}` : `verblint cannot read this regex: ${compiled.reason}`;
@@ -355,18 +433,18 @@ class Run extends ForkingRun {
   /**
    * Runs rewrite directives in order. `server` is true in the server rewrite
    * phase. Returns how processing ended: 'done' (ran to the end), 'break',
-   * 'last', 'changed' (the URI changed without a flag), 'stop-server'.
+   * 'last', 'changed' (the URI changed without a flag), 'stop-server'; or
+   * the answer, when a directive gave one.
    */
-  private rewriteCodes(level: Level, directives: readonly Directive[], server: boolean): 'done' | 'break' | 'last' | 'changed' | 'stop-server' {
+  private rewriteCodes(level: Level, directives: readonly Directive[], server: boolean): 'done' | 'break' | 'last' | 'changed' | 'stop-server' | Done {
     let changed = false;
     for (const d of directives) {
       switch (d.directive) {
         case 'return':
-          this.doReturn(d);
-          break;
+          return this.doReturn(d);
         case 'set': {
           const value = this.eval(d.args[1] ?? '');
-          this.state.vars.set((d.args[0] ?? '').replace(/^\$/, ''), value);
+          (this.state.vars ??= new Map()).set((d.args[0] ?? '').replace(/^\$/, ''), value);
           break;
         }
         case 'break':
@@ -374,6 +452,7 @@ class Run extends ForkingRun {
           return 'break';
         case 'rewrite': {
           const flow = this.doRewrite(d, server);
+          if (flow instanceof Done) return flow;
           if (flow === 'last' || flow === 'break') {
             return server ? 'stop-server' : flow;
           }
@@ -391,6 +470,7 @@ class Run extends ForkingRun {
           }
           const flow = this.rewriteCodes(block, block.directives, server);
           if (flow === 'changed') changed = true;
+          // 'break', 'last', 'stop-server' or the answer.
           else if (flow !== 'done') return flow;
           break;
         }
@@ -402,32 +482,32 @@ class Run extends ForkingRun {
     return 'done';
   }
 
-  private doReturn(d: Directive): never {
+  private doReturn(d: Directive): Done {
     const [first = '', second] = d.args;
     if (!/^\d+$/.test(first)) {
       const url = this.eval(first) ?? first;
       this.step(d, `return: 302 to ${url}`);
-      throw new HttpError(302, 'return', this.absolute(url));
+      return this.fail(302, 'return', this.absolute(url));
     }
     const code = Number(first);
     if (code === 444) {
       this.step(d, 'return 444: nginx closes the connection without an answer');
-      this.end(null, 'return', { allow: null });
+      return this.end(null, 'return', { allow: null });
     }
     if ([301, 302, 303, 307, 308].includes(code)) {
       const url = second === undefined ? null : this.eval(second) ?? second;
       this.step(d, `return ${code}${url ? ` to ${url}` : ''}${code === 301 || code === 302 || code === 303 ? ' (browsers resend POST as GET)' : ' (the method and body are kept)'}`);
       // Redirects end through ngx_http_finalize_request, as errors do: error_page sees them, and they keep their status.
-      throw new HttpError(code, 'return', url === null ? null : this.absolute(url));
+      return this.fail(code, 'return', url === null ? null : this.absolute(url));
     }
     this.step(d, `return ${code}${second !== undefined ? ' with a body: error_page does not apply' : ''}`);
-    if (code >= 400 && second === undefined) throw new HttpError(code, 'return');
-    this.end(code, 'return');
+    if (code >= 400 && second === undefined) return this.fail(code, 'return');
+    return this.end(code, 'return');
   }
 
-  private doRewrite(d: Directive, server: boolean): 'last' | 'break' | 'changed' | 'nomatch' {
+  private doRewrite(d: Directive, server: boolean): 'last' | 'break' | 'changed' | 'nomatch' | Done {
     const [pattern = '', replacement = '', flag] = d.args;
-    const compiled = compilePcre(pattern, false);
+    const compiled = compiledRegex(pattern, false);
     const m = compiled.ok ? execPcre(compiled, this.state.uri) : undefined;
     if (m === undefined) {
       const why = compiled.ok ? `verblint cannot tell: ${UNBOUNDED}` : `verblint cannot read this regex: ${compiled.reason}`;
@@ -448,7 +528,7 @@ class Run extends ForkingRun {
     if (isRedirect) {
       const code = flag === 'permanent' ? 301 : 302;
       this.step(d, `rewrite redirects with ${code} to ${target} (browsers resend POST as GET)`);
-      throw new HttpError(code, 'return', this.absolute(this.withArgs(target)));
+      return this.fail(code, 'return', this.absolute(this.withArgs(target)));
     }
     const q = target.indexOf('?');
     const st = this.state;
@@ -508,7 +588,7 @@ class Run extends ForkingRun {
       if (right === undefined) return fork(`${b} is not known`);
       result = (left === right) === (op === '=');
     } else if (/^!?~\*?$/.test(op)) {
-      const compiled = compilePcre(b, op.endsWith('*'));
+      const compiled = compiledRegex(b, op.endsWith('*'));
       if (!compiled.ok) return fork(`verblint cannot read the regex: ${compiled.reason}`);
       const m = execPcre(compiled, left);
       if (m === undefined) return fork(`verblint cannot tell: ${UNBOUNDED}`);
@@ -524,7 +604,8 @@ class Run extends ForkingRun {
 
   // ---- access phase ----
 
-  private access(): void {
+  /** The access phase: the answer when it refuses the request, else undefined. */
+  private access(): Done | undefined {
     const st = this.state;
     const level = st.level!;
     const satisfyAny = nearest(level, 'satisfy')?.args[0] === 'any';
@@ -532,26 +613,27 @@ class Run extends ForkingRun {
     const auth = this.authResult(level);
     const inLimit = level.kind === 'limit_except';
     if (satisfyAny) {
-      if (!denied.denied || auth === null) return;
+      if (!denied.denied || auth === null) return undefined;
       if (auth.status === 401 || denied.denied) {
         this.step(denied.by, 'satisfy any: neither the address rules nor authentication let the request in');
-        throw new HttpError(auth.status, auth.producer);
+        return this.fail(auth.status, auth.producer);
       }
-      return;
+      return undefined;
     }
     if (denied.denied) {
       this.step(denied.by, `${st.method} ${inLimit ? 'is limited and ' : ''}denied: 403${inLimit ? ' from limit_except; the backend never sees it' : ''}`);
-      throw new HttpError(403, inLimit ? 'limit-except' : 'access');
+      return this.fail(403, inLimit ? 'limit-except' : 'access');
     }
     if (auth) {
       this.step(auth.by, `${auth.status} from ${auth.by.directive}${inLimit ? ' inside limit_except' : ''} (without credentials)`);
-      throw new HttpError(auth.status, auth.producer);
+      return this.fail(auth.status, auth.producer);
     }
+    return undefined;
   }
 
   private accessRules(level: Level): { denied: boolean; by: Directive | null } {
-    const rules = inherited(level, 'allow', 'deny');
-    if (!rules) return { denied: false, by: null };
+    const rules = inheritedEither(level, 'allow', 'deny');
+    if (!rules) return NOT_DENIED;
     const client = this.request.client;
     for (const d of rules.directives) {
       const what = d.args[0] ?? '';
@@ -563,7 +645,7 @@ class Run extends ForkingRun {
       }
       if (matches) return { denied: d.directive === 'deny', by: d };
     }
-    return { denied: false, by: null };
+    return NOT_DENIED;
   }
 
   private authResult(level: Level): { status: number; producer: Producer; by: Directive } | null {
@@ -584,32 +666,35 @@ class Run extends ForkingRun {
     this.state.handler = own ?? (outer && LIMIT_EXCEPT_INHERITS.has(outer.directive) ? outer : null);
   }
 
-  private content(): never {
+  private content(): Done {
     const foreign = unknownHandler(this.state.level!);
     if (foreign) {
       this.cannotTell = true;
       this.assumptions.push(`${foreign.directive} decides the answer`);
       this.step(foreign, `${foreign.directive} is a module verblint does not model: cannot tell what it answers`);
-      this.end(null, 'handler', { allow: null });
+      return this.end(null, 'handler', { allow: null });
     }
     // try_files is not merged into nested levels: an `if` block that matched, or a limit_except block, has none.
     const tryFiles = own(this.state.level!, 'try_files');
-    if (tryFiles) this.tryFiles(tryFiles);
-    this.contentHandler();
+    if (tryFiles) {
+      const answer = this.tryFiles(tryFiles);
+      if (answer) return answer;
+    }
+    return this.contentHandler();
   }
 
-  private contentHandler(): never {
+  private contentHandler(): Done {
     const st = this.state;
     const handler = st.handler;
     if (handler) {
       if (GET_ONLY_HANDLERS.has(handler.directive) || handler.directive === 'memcached_pass') {
         if (st.method !== 'GET' && st.method !== 'HEAD') {
           this.step(handler, `${handler.directive} answers only GET and HEAD: ${st.method} gets 405`);
-          throw new HttpError(405, 'handler');
+          return this.fail(405, 'handler');
         }
         if (handler.directive === 'empty_gif' || handler.directive === 'stub_status') {
           this.step(handler, `${handler.directive} answers 200`);
-          this.end(200, 'handler');
+          return this.end(200, 'handler');
         }
         if (handler.directive === 'flv' || handler.directive === 'mp4') return this.staticFile(handler);
       }
@@ -620,7 +705,7 @@ class Run extends ForkingRun {
     return this.staticFile(null);
   }
 
-  private upstream(pass: Directive): never {
+  private upstream(pass: Directive): Done {
     const st = this.state;
     const module = PASS_MODULES[pass.directive]!;
     const raw = pass.args[0] ?? '';
@@ -630,19 +715,20 @@ class Run extends ForkingRun {
     const hostEnd = afterHost.startsWith('unix:') ? afterHost.indexOf(':/', 5) : afterHost.indexOf('/');
     const hasVariables = raw.includes('$');
     let path: string | undefined;
-    const changedUri = `${escapeUri(st.uri)}${st.args ? `?${st.args}` : ''}`;
+    // The request line as the client sent it, or the URI as it is now; escaped only when asked for.
+    const whole = (): string => (st.validUnparsedUri ? st.requestUri : `${escapeUri(st.uri)}${st.args ? `?${st.args}` : ''}`);
     if (module !== 'proxy' && module !== 'grpc') {
-      path = st.validUnparsedUri ? st.requestUri : changedUri;
+      path = whole();
     } else if (hasVariables) {
       const evaluated = url;
       if (evaluated === undefined) path = undefined;
       else {
         const rest = evaluated.slice(scheme.length);
         const slash = rest.indexOf('/');
-        path = slash >= 0 ? rest.slice(slash) : st.validUnparsedUri ? st.requestUri : changedUri;
+        path = slash >= 0 ? rest.slice(slash) : whole();
       }
     } else if (hostEnd < 0) {
-      path = st.validUnparsedUri ? st.requestUri : changedUri;
+      path = whole();
     } else {
       const uriPart = afterHost.slice(afterHost.startsWith('unix:') ? hostEnd + 1 : hostEnd);
       const owner = enclosingLocation(st.level!);
@@ -661,27 +747,27 @@ class Run extends ForkingRun {
     }
     this.step(pass, `${module === 'memcached' ? 'memcached' : 'the backend'} gets ${method} ${path ?? '(cannot tell)'}${method !== st.method ? ` (the client sent ${st.method})` : ''}`);
     if (module === 'fastcgi') {
-      const params = inherited(st.level, 'fastcgi_param');
-      if (!params?.directives.some((p) => p.args[0] === 'REQUEST_METHOD')) {
+      const params = namedUp(st.level, 'fastcgi_param');
+      if (!params?.some((p) => p.args[0] === 'REQUEST_METHOD')) {
         this.step(pass, 'no fastcgi_param REQUEST_METHOD: the application never learns the method');
       }
     }
     const upstream: Upstream = { module, url: url ?? raw, method, path: path ?? '', body: module !== 'memcached' };
     // Under error_page with a fixed status, end() puts that status on the backend's answer.
-    this.end(null, 'upstream', { upstream, allow: null });
+    return this.end(null, 'upstream', { upstream, allow: null });
   }
 
   /** The path a URI maps to under root or alias. */
   private filePath(uri: string): string | undefined {
     const st = this.state;
-    const found = inherited(st.level, 'root', 'alias');
+    const found = lastEither(st.level, 'root', 'alias');
     const prefix = this.options.prefix ?? '/usr/share/nginx';
     if (!found) return `${prefix}/html${uri}`;
-    const d = found.directives[found.directives.length - 1]!;
+    const d = found.directive;
     let base = this.eval(d.args[0] ?? '');
     if (base === undefined) return undefined;
     if (!base.startsWith('/')) base = `${prefix}/${base}`;
-    if (d.directive === 'root') return `${base.replace(/\/$/, '')}${uri}`;
+    if (d.directive === 'root') return `${base.endsWith('/') ? base.slice(0, -1) : base}${uri}`;
     // alias: replaces the location's prefix; in a regex location it is the whole path.
     const owner = found.level.kind === 'location' ? (found.level as NginxLocation) : st.location;
     if (!owner || owner.modifier === '~' || owner.modifier === '~*') return base;
@@ -689,21 +775,22 @@ class Run extends ForkingRun {
   }
 
   private fileKind(path: string): FileKind {
-    const known = this.files.get(path);
+    const known = this.files?.get(path);
     if (known) return known;
     let kind = this.request.files?.(path);
     if (kind === undefined) {
-      const kinds: FileKind[] = ['file', 'missing', 'dir'];
-      kind = kinds[this.choose(3, (t) => `${path} ${['is a file', 'does not exist', 'is a directory'][t]}`, false)]!;
+      kind = FILE_KINDS[this.choose(3, (t) => `${path} ${['is a file', 'does not exist', 'is a directory'][t]}`, false)]!;
     }
-    this.files.set(path, kind);
+    (this.files ??= new Map()).set(path, kind);
     return kind;
   }
 
-  private tryFiles(d: Directive): void {
+  /** try_files: the answer when it finds nothing, undefined when it found a file (the URI may have changed). */
+  private tryFiles(d: Directive): Done | undefined {
     const st = this.state;
     const args = d.args;
-    for (const arg of args.slice(0, -1)) {
+    for (let i = 0; i < args.length - 1; i++) {
+      const arg = args[i]!;
       // A trailing "/" as written asks for a directory; nginx drops it before evaluating.
       const dir = arg.endsWith('/');
       const value = this.eval(dir ? arg.slice(0, -1) : arg);
@@ -721,29 +808,29 @@ class Run extends ForkingRun {
           st.uri = value;
           st.validUnparsedUri = false;
         }
-        return;
+        return undefined;
       }
     }
     const last = args[args.length - 1] ?? '';
     if (/^=\d+$/.test(last)) {
       this.step(d, `try_files found nothing: ${last.slice(1)} for every method`);
-      throw new HttpError(Number(last.slice(1)), 'try-files');
+      return this.fail(Number(last.slice(1)), 'try-files');
     }
     if (last.startsWith('@')) {
       this.step(d, `try_files found nothing: on to ${last}, method and body kept`);
-      this.namedLocation(last);
+      return this.namedLocation(last);
     }
     const target = this.eval(last);
     if (target === undefined) {
       this.cannotTell = true;
       this.assumptions.push(`try_files ${last} uses a variable verblint does not know`);
-      this.end(null, 'try-files', { allow: null });
+      return this.end(null, 'try-files', { allow: null });
     }
     this.step(d, `try_files found nothing: internal redirect to ${target}, ${st.method} kept`);
-    this.internalRedirect(target);
+    return this.internalRedirect(target);
   }
 
-  private internalRedirect(target: string): never {
+  private internalRedirect(target: string): Done {
     const st = this.state;
     const q = target.indexOf('?');
     if (q >= 0) {
@@ -753,16 +840,16 @@ class Run extends ForkingRun {
     st.internal = true;
     st.validUnparsedUri = false;
     st.validLocation = true;
-    st.vars = new Map();
-    this.serverRewrite();
+    st.vars = null;
+    return this.serverRewrite();
   }
 
-  private namedLocation(name: string): never {
+  private namedLocation(name: string): Done {
     const st = this.state;
     const loc = st.server!.locations.find((l) => l.modifier === '@' && l.name === name);
     if (!loc) {
       this.step(null, `no location ${name}: 500`);
-      throw new HttpError(500, 'rewrite');
+      return this.fail(500, 'rewrite');
     }
     st.uriChanges--;
     st.internal = true;
@@ -776,92 +863,98 @@ class Run extends ForkingRun {
       this.selectLimitHandler(loc);
     } else {
       const flow = this.rewriteCodes(loc, loc.directives, false);
-      if (flow === 'changed' || flow === 'last') this.findConfig();
+      if (flow instanceof Done) return flow;
+      if (flow === 'changed' || flow === 'last') return this.findConfig();
     }
-    this.access();
-    this.content();
+    // access() answers only when it refuses the request.
+    return this.access() ?? this.content();
   }
 
   /** The index, autoindex and static modules, in the order nginx runs them. */
-  private staticFile(handler: Directive | null): never {
+  private staticFile(handler: Directive | null): Done {
     const st = this.state;
     const method = st.method;
     const readable = method === 'GET' || method === 'HEAD' || method === 'POST';
     const where = st.level?.node ?? null;
     if (st.uri.endsWith('/') && !handler) {
-      if (readable) this.index();
+      if (readable) {
+        const answer = this.index();
+        if (answer) return answer;
+      }
       const autoindex = nearest(st.level, 'autoindex');
       if (autoindex?.args[0] === 'on' && (method === 'GET' || method === 'HEAD')) {
         this.step(autoindex, 'autoindex lists the directory: 200');
-        this.end(200, 'autoindex');
+        return this.end(200, 'autoindex');
       }
       if (!readable) {
         this.step(where, `static content: ${method} gets 405 (the static module serves only GET, HEAD and POST), without an Allow header`);
-        throw new HttpError(405, 'static');
+        return this.fail(405, 'static');
       }
       this.step(where, `no index file in ${st.uri} and no autoindex: 403`);
-      throw new HttpError(403, 'static');
+      return this.fail(403, 'static');
     }
     if (handler ? method !== 'GET' && method !== 'HEAD' : !readable) {
       this.step(handler ?? where, `static content: ${method} gets 405 whether or not the file exists, without an Allow header`);
-      throw new HttpError(405, handler ? 'handler' : 'static');
+      return this.fail(405, handler ? 'handler' : 'static');
     }
     const path = this.filePath(st.uri);
     if (path === undefined) {
       this.cannotTell = true;
       this.assumptions.push('the root or alias uses a variable verblint does not know');
-      this.end(null, 'static', { allow: null });
+      return this.end(null, 'static', { allow: null });
     }
     const kind = this.fileKind(path);
     if (kind === 'missing') {
       this.step(where, `${path} does not exist: 404`);
-      throw new HttpError(404, handler ? 'handler' : 'static');
+      return this.fail(404, handler ? 'handler' : 'static');
     }
     if (kind === 'dir') {
       this.step(where, `${path} is a directory: 301 to ${st.uri}/`);
-      throw new HttpError(301, 'static', this.absolute(`${escapeUri(st.uri)}/${st.args ? `?${st.args}` : ''}`));
+      return this.fail(301, 'static', this.absolute(`${escapeUri(st.uri)}/${st.args ? `?${st.args}` : ''}`));
     }
     if (method === 'POST') {
       this.step(where, `${path} exists: POST to a static file gets 405, without an Allow header`);
-      throw new HttpError(405, 'static');
+      return this.fail(405, 'static');
     }
     this.step(where, `${path} is served: 200`);
-    this.end(200, handler ? 'handler' : 'static');
+    return this.end(200, handler ? 'handler' : 'static');
   }
 
-  private index(): void {
+  /** The index module: the answer when it redirects or finds no directory, else undefined (autoindex and static come next). */
+  private index(): Done | undefined {
     const st = this.state;
-    const found = inherited(st.level, 'index');
-    const names = found ? found.directives.flatMap((d) => d.args) : ['index.html'];
+    const found = namedUp(st.level, 'index');
+    const names = found ? found.flatMap((d) => d.args) : ['index.html'];
     const dir = this.filePath(st.uri);
-    if (dir === undefined) return;
+    if (dir === undefined) return undefined;
     for (const name of names) {
       const value = this.eval(name);
       if (value === undefined) continue;
       if (value.startsWith('/')) {
-        this.step(found?.directives[0] ?? null, `index falls back to ${value}: internal redirect, ${st.method} kept`);
-        this.internalRedirect(value);
+        this.step(found?.[0] ?? null, `index falls back to ${value}: internal redirect, ${st.method} kept`);
+        return this.internalRedirect(value);
       }
       if (this.fileKind(`${dir}${value}`) === 'file') {
-        this.step(found?.directives[0] ?? null, `index file ${st.uri}${value} found: internal redirect, ${st.method} kept`);
-        this.internalRedirect(`${st.uri}${value}${st.args ? `?${st.args}` : ''}`);
+        this.step(found?.[0] ?? null, `index file ${st.uri}${value} found: internal redirect, ${st.method} kept`);
+        return this.internalRedirect(`${st.uri}${value}${st.args ? `?${st.args}` : ''}`);
       }
     }
     if (this.fileKind(dir.replace(/\/$/, '') || '/') !== 'dir') {
-      this.step(found?.directives[0] ?? st.level?.node ?? null, `${dir} does not exist: 404`);
-      throw new HttpError(404, 'index');
+      this.step(found?.[0] ?? st.level?.node ?? null, `${dir} does not exist: 404`);
+      return this.fail(404, 'index');
     }
+    return undefined;
   }
 
-  private dav(d: Directive): never {
+  private dav(d: Directive): Done {
     const st = this.state;
     const path = this.filePath(st.uri);
-    if (path === undefined) this.end(null, 'dav', { allow: null });
+    if (path === undefined) return this.end(null, 'dav', { allow: null });
     const slash = st.uri.endsWith('/');
-    const say = (status: number, why: string): never => {
+    const say = (status: number, why: string): Done => {
       this.step(d, `dav ${st.method}: ${why}: ${status}`);
-      if (status >= 400) throw new HttpError(status, 'dav');
-      this.end(status, 'dav');
+      if (status >= 400) return this.fail(status, 'dav');
+      return this.end(status, 'dav');
     };
     switch (st.method) {
       case 'PUT': {
@@ -897,45 +990,50 @@ class Run extends ForkingRun {
 
   // ---- error_page ----
 
-  private errorPage(error: HttpError): never {
+  /**
+   * An answer nginx itself produced (it finalizes the request with this
+   * status): error_page may still catch it. A call rather than a throw to
+   * the phase runner: a throw costs a stack capture in Node.
+   */
+  private fail(status: number, producer: Producer, location: string | null = null): Done {
     const st = this.state;
-    const pages = st.errorPage ? null : inherited(st.level, 'error_page');
-    const page = pages?.directives.find((d) => d.args.slice(0, -1).some((a) => a === String(error.status)));
+    const page = st.errorPage ? undefined : errorPageFor(st.level, status);
     // An error while serving an error page is final: recursive_error_pages is off.
-    if (!page) this.end(error.status, error.producer, { location: error.location, final: true });
+    if (!page) return this.end(status, producer, { location, final: true });
     st.errorPage = true;
     const args = page.args;
     const target = args[args.length - 1]!;
     const eq = args.find((a) => a.startsWith('='));
     const overwrite = eq === undefined ? -1 : eq === '=' ? 0 : Number(eq.slice(1));
-    st.errStatus = overwrite >= 0 ? overwrite : error.status;
+    st.errStatus = overwrite >= 0 ? overwrite : status;
     const uri = this.eval(target) ?? target;
     if (uri.startsWith('@')) {
-      this.step(page, `error_page ${error.status}: on to ${uri}, ${st.method} and the body kept`);
-      this.finish(() => this.namedLocation(uri));
+      this.step(page, `error_page ${status}: on to ${uri}, ${st.method} and the body kept`);
+      return this.namedLocation(uri);
     }
     if (uri.startsWith('/')) {
       const was = st.method;
       if (st.method !== 'HEAD') st.method = 'GET';
-      this.step(page, `error_page ${error.status}: internal redirect to ${uri}${was !== st.method ? ` as GET (the client sent ${was})` : ''}${overwrite > 0 ? `, answered with ${overwrite}` : overwrite === 0 ? ', with the status of the page' : `, status stays ${error.status}`}`);
-      this.finish(() => this.internalRedirect(uri));
+      this.step(page, `error_page ${status}: internal redirect to ${uri}${was !== st.method ? ` as GET (the client sent ${was})` : ''}${overwrite > 0 ? `, answered with ${overwrite}` : overwrite === 0 ? ', with the status of the page' : `, status stays ${status}`}`);
+      return this.internalRedirect(uri);
     }
     const code = [301, 302, 303, 307, 308].includes(overwrite) ? overwrite : 302;
-    this.step(page, `error_page ${error.status}: redirect ${code} to ${uri}`);
-    this.end(code, 'error-page', { location: uri, final: true });
+    this.step(page, `error_page ${status}: redirect ${code} to ${uri}`);
+    return this.end(code, 'error-page', { location: uri, final: true });
   }
 
   // ---- variables ----
 
   private eval(text: string): string | undefined {
-    return interpolate(text, (name) => this.variable(name));
+    return interpolate(text, this.lookup);
   }
 
   private variable(name: string): string | undefined {
     const st = this.state;
     if (/^\d$/.test(name)) return st.captures[Number(name)] ?? '';
-    if (name in st.named) return st.named[name] ?? '';
-    if (st.vars.has(name)) return st.vars.get(name);
+    // Own names only: `$constructor` is no capture (nor any other Object.prototype name).
+    if (Object.hasOwn(st.named, name)) return st.named[name] ?? '';
+    if (st.vars?.has(name)) return st.vars.get(name);
     const headers = this.request.headers ?? {};
     switch (name) {
       case 'uri':
@@ -963,8 +1061,8 @@ class Run extends ForkingRun {
       case 'content_length':
         return this.request.bodyLength ? String(this.request.bodyLength) : '';
       case 'document_root': {
-        const root = inherited(st.level, 'root');
-        return root ? this.eval(root.directives[0]!.args[0] ?? '') : `${this.options.prefix ?? '/usr/share/nginx'}/html`;
+        const root = namedUp(st.level, 'root');
+        return root ? this.eval(root[0]!.args[0] ?? '') : `${this.options.prefix ?? '/usr/share/nginx'}/html`;
       }
       case 'request_filename':
         return this.filePath(st.uri);
@@ -981,7 +1079,7 @@ class Run extends ForkingRun {
     if (name.startsWith('http_')) {
       // With the headers given, one not listed is absent (empty); without them, unknown.
       const header = name.slice(5).replace(/_/g, '-');
-      return this.request.headers ? (headers[header] ?? '') : undefined;
+      return this.request.headers ? ((Object.hasOwn(headers, header) ? headers[header] : undefined) ?? '') : undefined;
     }
     return undefined;
   }
@@ -1002,14 +1100,46 @@ class Run extends ForkingRun {
  */
 const FOREIGN_HANDLERS = /^(api|status|perl|passenger_enabled|upload_pass|js_content|echo(_\w+)?|\w+_by_lua(_block|_file)?|push_stream_\w+|rtmp_stat|vod|xslt_stylesheet)$/;
 
+/** FOREIGN_HANDLERS by directive name: every request tests every directive of its location. */
+const foreignNames = new Map<string, boolean>();
+
+function isForeign(name: string): boolean {
+  let foreign = foreignNames.get(name);
+  if (foreign === undefined) {
+    foreign = FOREIGN_HANDLERS.test(name);
+    // Names come from configs: a bounded cache, whatever they hold.
+    if (foreignNames.size >= 10_000) foreignNames.clear();
+    foreignNames.set(name, foreign);
+  }
+  return foreign;
+}
+
 /** The first directive of an unmodelled module at this level or the location around it. */
 export function unknownHandler(level: Level): Directive | null {
   for (let l: Level | null = level; l && l.kind !== 'server' && l.kind !== 'http'; l = l.parent) {
-    const found = l.directives.find((d) => FOREIGN_HANDLERS.test(d.directive) && d.args[0] !== 'off');
+    const found = l.directives.find((d) => isForeign(d.directive) && d.args[0] !== 'off');
     if (found) return found;
     if (l.kind === 'location') break;
   }
   return null;
+}
+
+/**
+ * compilePcre's answers by the pattern as the config holds it: compilePcre
+ * keys its cache by a new string (flag and pattern) that must be hashed anew
+ * at every location regex of every request; the config's own string keeps its hash.
+ */
+const regexCache = { caseless: new Map<string, Compiled>(), exact: new Map<string, Compiled>() };
+
+function compiledRegex(pattern: string, caseless: boolean): Compiled {
+  const cache = caseless ? regexCache.caseless : regexCache.exact;
+  let compiled = cache.get(pattern);
+  if (compiled === undefined) {
+    compiled = compilePcre(pattern, caseless);
+    // One entry per pattern read, as in compilePcre's own cache, which holds the same answers.
+    cache.set(pattern, compiled);
+  }
+  return compiled;
 }
 
 /** server_name regexes, run in bounded time: test() is undefined when verblint cannot tell. */
@@ -1034,22 +1164,75 @@ export function authentication(
   level: Level,
   find: (level: Level, name: string) => Directive | undefined = nearest,
 ): { kind: 'auth-basic' | 'auth-jwt' | 'auth-request'; by: Directive } | null {
-  const on = (name: string): Directive | undefined => {
-    const d = find(level, name);
-    return d && d.args[0] !== 'off' ? d : undefined;
-  };
-  const basic = on('auth_basic');
-  if (basic && nearest(level, 'auth_basic_user_file')) return { kind: 'auth-basic', by: basic };
-  const jwt = on('auth_jwt');
-  if (jwt) return { kind: 'auth-jwt', by: jwt };
-  const sub = on('auth_request');
-  return sub ? { kind: 'auth-request', by: sub } : null;
+  // Every request asks: written out, without a closure per call.
+  const basic = find(level, 'auth_basic');
+  if (basic && basic.args[0] !== 'off' && nearest(level, 'auth_basic_user_file')) return { kind: 'auth-basic', by: basic };
+  const jwt = find(level, 'auth_jwt');
+  if (jwt && jwt.args[0] !== 'off') return { kind: 'auth-jwt', by: jwt };
+  const sub = find(level, 'auth_request');
+  return sub && sub.args[0] !== 'off' ? { kind: 'auth-request', by: sub } : null;
 }
 
-/** The content handler written directly at a level: the last one wins. */
+/** The names of content handlers (handlersIn's test), in one Set: Object.hasOwn with a parsed name costs a string-table lookup. */
+const HANDLER_NAMES: ReadonlySet<string> = new Set([...Object.keys(PASS_MODULES), ...GET_ONLY_HANDLERS]);
+
+/** The content handler written directly at a level: the last one wins. Read from the end, without handlersIn's copy. */
 function handlerIn(level: Level): Directive | null {
-  return handlersIn(level).pop() ?? null;
+  const ds = level.directives;
+  for (let i = ds.length - 1; i >= 0; i--) if (HANDLER_NAMES.has(ds[i]!.directive)) return ds[i]!;
+  return null;
 }
+
+/**
+ * The directives named `name` at the nearest level (this one first) that has
+ * any: inherited() for one name, without its copy. Read them, never change them.
+ */
+function namedUp(level: Level | null, name: string): readonly Directive[] | undefined {
+  for (let l = level; l; l = l.parent) {
+    const found = named(l, name);
+    if (found) return found;
+  }
+  return undefined;
+}
+
+/** inherited() for two names: their directives, in order, at the nearest level that has either. */
+function inheritedEither(level: Level | null, a: string, b: string): { level: Level; directives: readonly Directive[] } | null {
+  for (let l = level; l; l = l.parent) {
+    const as = named(l, a);
+    const bs = named(l, b);
+    if (!as && !bs) continue;
+    // Both at one level: the level's own order interleaves them.
+    return { level: l, directives: as && bs ? l.directives.filter((d) => d.directive === a || d.directive === b) : (as ?? bs)! };
+  }
+  return null;
+}
+
+/** The last directive named `a` or `b` at the nearest level that has either (root or alias: the last one written wins). */
+function lastEither(level: Level | null, a: string, b: string): { level: Level; directive: Directive } | null {
+  for (let l = level; l; l = l.parent) {
+    const as = named(l, a);
+    const bs = named(l, b);
+    if (!as && !bs) continue;
+    if (!as || !bs) return { level: l, directive: (as ?? bs)![(as ?? bs)!.length - 1]! };
+    const ds = l.directives;
+    for (let i = ds.length - 1; ; i--) if (ds[i]!.directive === a || ds[i]!.directive === b) return { level: l, directive: ds[i]! };
+  }
+  return null;
+}
+
+/** The error_page directive that catches `status` at the level in force. */
+function errorPageFor(level: Level | null, status: number): Directive | undefined {
+  const pages = namedUp(level, 'error_page');
+  if (!pages) return undefined;
+  const code = String(status);
+  for (const d of pages) {
+    // Every argument but the last (the page) is a status or "=code".
+    for (let i = 0; i < d.args.length - 1; i++) if (d.args[i] === code) return d;
+  }
+  return undefined;
+}
+
+const NOT_DENIED: { denied: boolean; by: Directive | null } = { denied: false, by: null };
 
 function passOf(loc: NginxLocation): Directive | null {
   const h = handlerIn(loc);
@@ -1071,11 +1254,12 @@ function enclosingLocation(level: Level): NginxLocation | null {
   return null;
 }
 
+const SIZE_UNITS = { '': 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3 };
+
 function parseSize(text: string): number {
   const m = /^(\d+)([kKmMgG]?)$/.exec(text);
   if (!m) return 1024 * 1024;
-  const unit = { '': 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3 }[m[2]!.toLowerCase() as '' | 'k' | 'm' | 'g'];
-  return Number(m[1]) * unit;
+  return Number(m[1]) * SIZE_UNITS[m[2]!.toLowerCase() as '' | 'k' | 'm' | 'g'];
 }
 
 function addressMatches(client: string, rule: string): boolean {
@@ -1095,18 +1279,16 @@ function addressMatches(client: string, rule: string): boolean {
   return (a & mask) === (b & mask);
 }
 
-/** A directive as a short label for the trace. */
-const shown = new WeakMap<Directive, string>();
-
-/** A directive as trace steps name it, made once per directive: every request that passes it has a step. */
+/**
+ * A directive as trace steps name it. Made at each step rather than cached:
+ * a lint passes most directives once or twice, and a cache per directive cost
+ * more to fill than it saved (and held a string for each).
+ */
 function show(d: Directive): string {
-  let text = shown.get(d);
-  if (text === undefined) {
-    text = [d.directive, ...d.args].join(' ');
-    if (text.length > 80) text = `${text.slice(0, 77)}...`;
-    shown.set(d, text);
-  }
-  return text;
+  // Concatenated, not joined: half the time of join() here.
+  let text = d.directive;
+  for (const arg of d.args) text += ` ${arg}`;
+  return text.length > 80 ? `${text.slice(0, 77)}...` : text;
 }
 
 export type { Outcome, SimRequest } from './outcome.js';
