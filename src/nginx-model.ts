@@ -34,8 +34,8 @@ export interface NginxLocation extends Level {
 export interface LimitExcept extends Level {
   kind: 'limit_except';
   node: Directive;
-  /** The allowed methods, upper case; GET brings HEAD. */
-  allowed: Set<string>;
+  /** The allowed methods, upper case; GET brings HEAD. Shared by equal lists: never change it. */
+  allowed: ReadonlySet<string>;
 }
 
 export interface NginxServer extends Level {
@@ -53,6 +53,9 @@ export interface NginxModel {
   servers: NginxServer[];
 }
 
+/** Told of each file expandIncludes splices in, while buildModel runs. */
+let onFile: ((index: number) => void) | undefined;
+
 /** The directives of a block with every `include` replaced by what it includes, recursively. */
 export function expandIncludes(nodes: readonly Directive[], tree: ParseResult, seen: ReadonlySet<number> = new Set()): readonly Directive[] {
   // Most blocks have no include and no comment: the block itself is the answer (levels never change their lists).
@@ -64,13 +67,15 @@ export function expandIncludes(nodes: readonly Directive[], tree: ParseResult, s
       for (const index of node.includes) {
         const file = tree.config[index];
         if (!file || seen.has(index)) continue;
+        onFile?.(index);
         out.push(...expandIncludes(file.parsed, tree, new Set([...seen, index])));
       }
       continue;
     }
     out.push(node);
   }
-  return out;
+  // A pushed array keeps room to grow (17 slots for 3 directives); levels keep theirs for the run.
+  return out.slice();
 }
 
 const MODIFIERS = new Set(['=', '^~', '~', '~*']);
@@ -102,6 +107,18 @@ export function serverInfos(model: NginxModel): ServerInfo[] {
   return list;
 }
 
+/**
+ * Models in which no file was spliced in twice: there every location node
+ * stands once, and eachLocation need not remember the nodes it has seen (a
+ * set of 170,000 nodes, garbage as soon as made, for the 640k config).
+ */
+const onceOnly = new WeakSet<NginxModel>();
+
+/** Whether a location (or an include, which might bring one) stands in these directives or their blocks. */
+function mayHoldLocations(nodes: readonly Directive[]): boolean {
+  return nodes.some((d) => d.directive === 'location' || (d.directive === 'include' && d.includes !== undefined && d.includes.length > 0) || (d.block !== undefined && mayHoldLocations(d.block)));
+}
+
 /** buildModel, once per tree: every rule of a run shares it. */
 export function modelOf(tree: ParseResult): NginxModel {
   let model = models.get(tree);
@@ -110,6 +127,24 @@ export function modelOf(tree: ParseResult): NginxModel {
 }
 
 export function buildModel(tree: ParseResult): NginxModel {
+  const reached = new Set<number>([0]);
+  let twice = false;
+  const outer = onFile;
+  // A file spliced in again repeats its location nodes, if it has any (a snippet of proxy settings has none).
+  onFile = (index) => {
+    if (!reached.has(index)) reached.add(index);
+    else if (!twice) twice = mayHoldLocations(tree.config[index]?.parsed ?? []);
+  };
+  try {
+    const model = readModel(tree);
+    if (!twice) onceOnly.add(model);
+    return model;
+  } finally {
+    onFile = outer;
+  }
+}
+
+function readModel(tree: ParseResult): NginxModel {
   const main = tree.config[0];
   if (!main) return { http: { kind: 'http', node: null, directives: [], parent: null }, servers: [] };
   const top = expandIncludes(main.parsed, tree);
@@ -140,7 +175,7 @@ export function buildModel(tree: ParseResult): NginxModel {
       ifs: NO_IFS,
     };
     server.ifs = ifLevels(server, tree);
-    server.locations = locationsIn(server, server, tree);
+    server.locations = locationsIn(server, tree);
     servers.push(server);
   }
   return { http, servers };
@@ -162,36 +197,96 @@ function ifLevels(parent: Level, tree: ParseResult): ReadonlyMap<Directive, Leve
   return ifs ?? NO_IFS;
 }
 
-/** `ancestors` are the location blocks around this one: a file that includes itself inside a location would otherwise nest forever. */
-function locationsIn(parent: Level, server: NginxServer, tree: ParseResult, ancestors: ReadonlySet<Directive> = new Set()): readonly NginxLocation[] {
+/** The methods a `limit_except` allows, one set per list of arguments (the parser shares equal lists). */
+const allowedSets = new WeakMap<readonly string[], ReadonlySet<string>>();
+
+function allowedBy(args: readonly string[]): ReadonlySet<string> {
+  let allowed = allowedSets.get(args);
+  if (!allowed) {
+    const set = new Set(args.map((m) => m.toUpperCase()));
+    if (set.has('GET')) set.add('HEAD');
+    allowedSets.set(args, (allowed = set));
+  }
+  return allowed;
+}
+
+/** What few locations have: `limit_except`, `if` blocks, nested locations. */
+interface Extras {
+  limitExcept: LimitExcept | null;
+  ifs: ReadonlyMap<Directive, Level>;
+  locations: readonly NginxLocation[];
+}
+
+const NO_EXTRAS: Extras = Object.freeze({ limitExcept: null, ifs: NO_IFS, locations: NO_LOCATIONS });
+
+/**
+ * A location, in six fields: a big config has hundreds of thousands. `kind`
+ * is on the prototype, the server is found through the parents, and what few
+ * locations have shares one record (NO_EXTRAS) among the rest.
+ */
+class Location implements NginxLocation {
+  declare readonly kind: 'location';
+  readonly node: Directive;
+  readonly directives: readonly Directive[];
+  readonly parent: Level;
+  readonly modifier: LocationModifier;
+  readonly name: string;
+  private extras: Extras = NO_EXTRAS;
+
+  constructor(node: Directive, directives: readonly Directive[], parent: Level) {
+    const { modifier, name } = locationName(node);
+    this.node = node;
+    this.directives = directives;
+    this.parent = parent;
+    this.modifier = modifier;
+    this.name = name;
+  }
+
+  get server(): NginxServer {
+    let level = this.parent;
+    while (level.kind !== 'server') level = level.parent!;
+    return level as NginxServer;
+  }
+
+  get limitExcept(): LimitExcept | null {
+    return this.extras.limitExcept;
+  }
+
+  get ifs(): ReadonlyMap<Directive, Level> {
+    return this.extras.ifs;
+  }
+
+  get locations(): readonly NginxLocation[] {
+    return this.extras.locations;
+  }
+
+  /** Sets what the location holds, once it is built. */
+  hold(limitExcept: LimitExcept | null, ifs: ReadonlyMap<Directive, Level>, locations: readonly NginxLocation[]): void {
+    if (limitExcept !== null || ifs !== NO_IFS || locations !== NO_LOCATIONS) this.extras = { limitExcept, ifs, locations };
+  }
+}
+Object.defineProperty(Location.prototype, 'kind', { value: 'location', enumerable: true });
+
+/** `ancestors` are the location blocks around this one (added and removed as the walk goes): a file that includes itself inside a location would otherwise nest forever. */
+function locationsIn(parent: Level, tree: ParseResult, ancestors: Set<Directive> = new Set()): readonly NginxLocation[] {
   if (!parent.directives.some((d) => d.directive === 'location')) return NO_LOCATIONS;
   const out: NginxLocation[] = [];
   for (const node of parent.directives) {
     if (node.directive !== 'location' || !node.block || ancestors.has(node)) continue;
-    const { modifier, name } = locationName(node);
-    const location: NginxLocation = {
-      kind: 'location',
-      node,
-      directives: expandIncludes(node.block, tree),
-      parent,
-      modifier,
-      name,
-      server,
-      locations: NO_LOCATIONS,
-      limitExcept: null,
-      ifs: NO_IFS,
-    };
-    location.ifs = ifLevels(location, tree);
+    const location = new Location(node, expandIncludes(node.block, tree), parent);
+    const ifs = ifLevels(location, tree);
     const limit = location.directives.find((d) => d.directive === 'limit_except' && d.block);
-    if (limit) {
-      const allowed = new Set(limit.args.map((m) => m.toUpperCase()));
-      if (allowed.has('GET')) allowed.add('HEAD');
-      location.limitExcept = { kind: 'limit_except', node: limit, directives: expandIncludes(limit.block!, tree), parent: location, allowed };
-    }
-    location.locations = locationsIn(location, server, tree, new Set([...ancestors, node]));
+    const limitExcept: LimitExcept | null = limit
+      ? { kind: 'limit_except', node: limit, directives: expandIncludes(limit.block!, tree), parent: location, allowed: allowedBy(limit.args) }
+      : null;
+    ancestors.add(node);
+    const locations = locationsIn(location, tree, ancestors);
+    ancestors.delete(node);
+    location.hold(limitExcept, ifs, locations);
     out.push(location);
   }
-  return out;
+  // Exactly as long as it is: a pushed array keeps room to grow.
+  return out.slice();
 }
 
 interface LevelIndex {
@@ -330,11 +425,12 @@ const everyLocation = new WeakMap<NginxModel, readonly NginxLocation[]>();
 export function eachLocation(model: NginxModel): readonly NginxLocation[] {
   let found = everyLocation.get(model);
   if (found) return found;
-  const seen = new Set<Directive>();
+  const seen = onceOnly.has(model) ? null : new Set<Directive>();
   const list: NginxLocation[] = [];
   const add = (locations: readonly NginxLocation[]): void => {
     for (const location of locations) {
-      if (!seen.has(location.node)) {
+      if (seen === null) list.push(location);
+      else if (!seen.has(location.node)) {
         seen.add(location.node);
         list.push(location);
       }

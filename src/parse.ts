@@ -5,7 +5,7 @@ import { parse as peggyNginx, SyntaxError as PeggySyntaxError } from '#grammar/n
 import type { Directive, ParseError, ParsedFile, ParseResult, ParseWarning } from './model.js';
 import { binaryOffset, nodeHost, type Host } from './host.js';
 import { boundIncludeNesting } from './model.js';
-import { CommentNode, Interner, lineStarts, Node, SourceText } from './tree.js';
+import { CommentNode, Interner, lineStarts, moveToLine, Node, SourceText } from './tree.js';
 
 export interface NginxParseOptions {
   /** Keep `#` comments as `{directive: "#"}` nodes (crossplane --include-comments). */
@@ -84,7 +84,7 @@ class NginxBuilder {
     for (const c of pending.splice(from)) {
       c.betweenArgs = true;
       c.commentLine = c.line;
-      c.line = node.line;
+      moveToLine(c, node.line);
       out.push(c);
     }
     return out;
@@ -238,6 +238,13 @@ export function parseNginx(file: string, options: NginxParseOptions = {}): Parse
   const indexOf = new Map<string, number>();
   const edges: Array<Array<[Directive, number]>> = [];
   const strings = new Interner();
+  // Thousands of servers include the same snippet: one frozen list for each file.
+  const single = new Map<number, number[]>();
+  const onlyFile = (i: number): number[] => {
+    let list = single.get(i);
+    if (!list) single.set(i, (list = Object.freeze([i]) as number[]));
+    return list;
+  };
 
   // Where a name is read from: an absolute path written in the config is
   // looked up under sysroot; everything else is where it says.
@@ -300,7 +307,8 @@ export function parseNginx(file: string, options: NginxParseOptions = {}): Parse
       const pattern = d.args[0]!;
       const targets: number[] = [];
       // At the file name, and on the include's line for crossplane's payload.
-      const { line, column, endLine, endColumn } = d.argNodes[0]!;
+      // Not d.argNodes: kept, those would cost some 200 bytes an include.
+      const { line, column, endLine, endColumn } = d.argNode(0)!;
       const at = { file: entry.file, line, column, endLine, endColumn };
       // nginx fails on a match it cannot open (a dangling link, a link loop)
       // or read (a directory), as on a literal name; EACCES is for the reader.
@@ -318,7 +326,8 @@ export function parseNginx(file: string, options: NginxParseOptions = {}): Parse
         const path = diskPath(pattern, name);
         follow(name, path, host.check(path));
       }
-      d.includes = targets;
+      // One shared array per included file when there is one (the common case); else exactly as long as it is.
+      d.includes = targets.length === 1 ? onlyFile(targets[0]!) : targets.slice();
       for (const t of targets) edges[i]!.push([d, t]);
     }
   }

@@ -366,16 +366,21 @@ export type Choose = (request: Omit<SimRequest, 'method'>) => NginxServer | null
 
 /** How to reach `server`: the first candidate Host whose request the simulator sends to it; null when none does. */
 export function serverRequest(server: NginxServer, choose: Choose, files?: SimRequest['files']): ServerRequest | null {
+  const host = hostCandidates(server).find((h) => choose({ ...requestTo(server, h, files), uri: '/' }) === server);
+  return host === undefined ? null : requestTo(server, host, files);
+}
+
+/**
+ * The request to a server's first listen, with `host`. Built field by field:
+ * a spread of a shared base gave each server's request a hidden class of its
+ * own in V8, some 250 bytes a server kept for the whole lint.
+ */
+export function requestTo(server: NginxServer, host: string, files?: SimRequest['files']): ServerRequest {
   const listen = server.info.listens[0]!;
-  const unix = listen.address.startsWith('unix:');
-  const base: Omit<SimRequest, 'method' | 'uri'> = {
-    port: listen.port,
-    headers: {},
-    ...(unix || (listen.address !== '*' && listen.address !== '[::]') ? { address: listen.address } : {}),
-    ...(files && { files }),
-  };
-  const host = hostCandidates(server).find((h) => choose({ ...base, host: h, uri: '/' }) === server);
-  return host === undefined ? null : { ...base, host };
+  const request: ServerRequest = { port: listen.port, headers: {}, host };
+  if (listen.address.startsWith('unix:') || (listen.address !== '*' && listen.address !== '[::]')) request.address = listen.address;
+  if (files) request.files = files;
+  return request;
 }
 
 /** A sample URI whose GET reaches `loc` (checked with the simulator), or undefined. */

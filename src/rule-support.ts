@@ -4,7 +4,7 @@
 import type { Directive, ParseResult } from './model.js';
 import { allLocations, modelOf, type NginxLocation, type NginxModel, type NginxServer } from './nginx-model.js';
 import type { Outcome } from './outcome.js';
-import { sampleUri, serverRequest, type ServerRequest } from './routes.js';
+import { requestTo, sampleUri, serverRequest } from './routes.js';
 import { chosenServer, simulate } from './simulate.js';
 
 /** Sends a request to one server; headers not given are absent, files unknown. */
@@ -29,36 +29,44 @@ const cache = new WeakMap<NginxModel, Probes>();
 /**
  * Probes for the servers and locations of a tree, one model each, each made
  * on first use: finding a sample URI takes simulated requests, and most
- * rules want it only for the few locations they look at.
+ * rules want it only for the few locations they look at. What is kept is
+ * small (a Host per server, a URI per location), for every server and
+ * location of a big config: the requests and `send` functions are made
+ * again when asked for.
  */
 export function probesOf(tree: ParseResult): Probes {
   const model = modelOf(tree);
   const cached = cache.get(model);
   if (cached) return cached;
   const sim = (request: Parameters<typeof simulate>[1]): Outcome => simulate(model, request);
-  const servers = new Map<NginxServer, { to: ServerRequest; send: Send } | null>();
-  const serverProbe = (server: NginxServer) => {
-    let found = servers.get(server);
-    if (found === undefined) {
-      const to = serverRequest(server, (r) => chosenServer(model, r));
-      found = to && { to, send: (method, uri, headers = {}) => simulate(model, { ...to, method, uri, headers }) };
-      servers.set(server, found);
-    }
-    return found;
+  const choose = (r: Parameters<typeof chosenServer>[1]): NginxServer | null => chosenServer(model, r);
+  /** The Host that reaches each server asked about; null when none does. */
+  const hosts = new Map<NginxServer, string | null>();
+  const hostOf = (server: NginxServer): string | null => {
+    let host = hosts.get(server);
+    if (host === undefined) hosts.set(server, (host = serverRequest(server, choose)?.host ?? null));
+    return host;
   };
-  const locations = new Map<NginxLocation, LocationProbe | null>();
+  const sendTo = (server: NginxServer, host: string): Send => (method, uri, headers = {}) => simulate(model, { ...requestTo(server, host), method, uri, headers });
+  /** The sample URI of each location asked about; null when none reaches it. */
+  const uris = new Map<NginxLocation, string | null>();
   const probes: Probes = {
-    servers: { get: (server) => serverProbe(server)?.send },
+    servers: {
+      get(server) {
+        const host = hostOf(server);
+        return host === null ? undefined : sendTo(server, host);
+      },
+    },
     locations: {
       get(loc) {
-        let found = locations.get(loc);
-        if (found === undefined) {
-          const server = serverProbe(loc.server);
-          const uri = server && loc.modifier !== '@' ? sampleUri(loc, server.to, sim) : undefined;
-          found = server && uri !== undefined ? { server: loc.server, uri, send: server.send } : null;
-          locations.set(loc, found);
+        const server = loc.server;
+        let uri = uris.get(loc);
+        if (uri === undefined) {
+          const host = hostOf(server);
+          uri = (host !== null && loc.modifier !== '@' ? sampleUri(loc, requestTo(server, host), sim) : undefined) ?? null;
+          uris.set(loc, uri);
         }
-        return found ?? undefined;
+        return uri === null ? undefined : { server, uri, send: sendTo(server, hostOf(server)!) };
       },
     },
   };

@@ -133,16 +133,9 @@ interface Found {
 /** No location matches: shared, never changed. */
 const NOT_FOUND: Found = { location: null, redirect: false };
 
-const staticLists = new WeakMap<readonly NginxLocation[], readonly NginxLocation[]>();
-
-/** The exact and prefix locations of a list, in order: every request looks them up at every level it goes through. */
-function staticsOf(locations: readonly NginxLocation[]): readonly NginxLocation[] {
-  let statics = staticLists.get(locations);
-  if (statics === undefined) {
-    statics = locations.filter((l) => l.modifier === '' || l.modifier === '^~' || l.modifier === '=');
-    staticLists.set(locations, statics);
-  }
-  return statics;
+/** An exact or prefix location (not a regex or named one). */
+function isStatic(l: NginxLocation): boolean {
+  return l.modifier === '' || l.modifier === '^~' || l.modifier === '=';
 }
 
 /** What a request without regex captures has: shared, never changed (a match brings its own). */
@@ -369,12 +362,12 @@ class Run extends ForkingRun {
   /** ngx_http_core_find_location: exact, longest prefix (nested first), then regexes in order. */
   private findLocation(locations: readonly NginxLocation[], uri: string): Found {
     if (locations.length === 0) return NOT_FOUND;
-    const statics = staticsOf(locations);
-    // One pass: the first exact match, whether some location has this very name, the longest prefix.
+    // One pass over the exact and prefix locations: the first exact match, whether some location has this very name, the longest prefix.
     let exact: NginxLocation | null = null;
     let sameName = false;
     let best: NginxLocation | null = null;
-    for (const l of statics) {
+    for (const l of locations) {
+      if (!isStatic(l)) continue;
       if (l.name === uri) {
         if (l.modifier === '=') {
           exact = l;
@@ -389,9 +382,9 @@ class Run extends ForkingRun {
       return { location: exact, redirect: false };
     }
     if (!sameName) {
-      for (const l of statics) {
+      for (const l of locations) {
         // `uri` plus a slash, in a location that redirects there.
-        if (l.name.length === uri.length + 1 && l.name.endsWith('/') && l.name.startsWith(uri) && autoRedirects(l)) return { location: l, redirect: true };
+        if (isStatic(l) && l.name.length === uri.length + 1 && l.name.endsWith('/') && l.name.startsWith(uri) && autoRedirects(l)) return { location: l, redirect: true };
       }
     }
     let result: NginxLocation | null = null;

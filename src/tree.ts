@@ -1,9 +1,9 @@
 // The nodes the parsers build. A big config has hundreds of thousands of
-// directives and arguments, so a node holds only what is read often (name,
-// arguments, block, line, offsets) and computes the rest from a record its
-// file shares (SourceText): column, end line and column, file name, and the
-// argument nodes, which are built on first use from offsets packed in one
-// typed array per file. To consumers a node is a model.ts Directive.
+// directives and arguments, so a node holds only its name, arguments, block,
+// file record (SourceText) and its index there. Its line and offsets are
+// packed in one typed array per file, as are its arguments' offsets; the rest
+// is computed from them: column, end line and column, file name, and the
+// argument nodes, built on first use. To consumers a node is a model.ts Directive.
 //
 // A node is a class instance: spreading one (`{ ...d }`) loses the computed
 // fields; copy it with copyNode(). JSON.stringify gives the plain fields.
@@ -27,6 +27,11 @@ export class SourceText {
   private used = 0;
   /** The line index last found, where the next search starts. */
   private hint = 0;
+  /** Four ints a node, in the order made: offset, endOffset, line, the index of its first argument's span. */
+  private nodes = new Int32Array(256);
+  private nodesUsed = 0;
+  /** The argument nodes built (Node.argNodes), by node index. */
+  private built: Map<number, Arg[]> | undefined;
 
   /** `starts` may be given, e.g. with a byte order mark skipped. */
   constructor(
@@ -108,9 +113,61 @@ export class SourceText {
     this.spans[2 * i + 1] = this.argQuoted(i) ? ~endOffset : endOffset;
   }
 
-  /** Gives back the room the spans did not use, once the file is read. */
+  /** Records a node's positions; returns its index. */
+  addNode(offset: number, endOffset: number, argAt: number): number {
+    if (this.nodesUsed === this.nodes.length) {
+      const grown = new Int32Array(this.nodes.length * 2);
+      grown.set(this.nodes);
+      this.nodes = grown;
+    }
+    const n = this.nodes;
+    const k = this.nodesUsed;
+    n[k] = offset;
+    n[k + 1] = endOffset;
+    n[k + 2] = this.lineIndex(offset);
+    n[k + 3] = argAt;
+    this.nodesUsed += 4;
+    return k >> 2;
+  }
+
+  nodeOffset(i: number): number {
+    return this.nodes[4 * i]!;
+  }
+
+  nodeEnd(i: number): number {
+    return this.nodes[4 * i + 1]!;
+  }
+
+  nodeLine(i: number): number {
+    return this.nodes[4 * i + 2]!;
+  }
+
+  /** Moves a node to another line (a comment between arguments, to its statement's), while the file is read. */
+  setNodeLine(i: number, line: number): void {
+    this.nodes[4 * i + 2] = line;
+  }
+
+  /** Argument nodes of node `i`, once built; `build` makes them the first time. */
+  argNodesOf(i: number, build: (argAt: number) => Arg[]): Arg[] {
+    let nodes = this.built?.get(i);
+    if (nodes === undefined) (this.built ??= new Map()).set(i, (nodes = build(this.nodes[4 * i + 3]!)));
+    return nodes;
+  }
+
+  /** The index of node `i`'s first argument span, when its argument nodes are not built. */
+  nodeArgAt(i: number): number {
+    return this.nodes[4 * i + 3]!;
+  }
+
+  /** The argument nodes of node `i` if built. */
+  builtArgNodes(i: number): Arg[] | undefined {
+    return this.built?.get(i);
+  }
+
+  /** Gives back the room the spans and node records did not use, once the file is read. */
   seal(): void {
     if (this.used < this.spans.length) this.spans = this.spans.slice(0, this.used);
+    if (this.nodesUsed < this.nodes.length) this.nodes = this.nodes.slice(0, this.nodesUsed);
   }
 
   /** The node of argument `i`, whose value is `value`. */
@@ -148,13 +205,10 @@ export class Node implements Directive {
   args: string[];
   /** Own on every node (undefined without a block), so that all nodes share one shape. */
   block?: Directive[];
-  line: number;
-  offset: number;
-  endOffset: number;
   /** The file's record. */
   src: SourceText;
-  /** The index of the first argument's span in `src`; the argument nodes once built. */
-  argData: number | Arg[];
+  /** This node's index in `src`, where its line, offsets and argument spans are. */
+  readonly at: number;
   declare includes?: number[];
   declare comment?: string;
   declare betweenArgs?: boolean;
@@ -165,11 +219,34 @@ export class Node implements Directive {
     this.directive = directive;
     this.args = args;
     if (block !== undefined) this.block = block;
-    this.line = src.lineAt(offset);
-    this.offset = offset;
-    this.endOffset = endOffset;
     this.src = src;
-    this.argData = argAt;
+    this.at = src.addNode(offset, endOffset, argAt);
+  }
+
+  // An assigned position becomes the node's own plain field: a copy (copyNode)
+  // shares the original's record, which must not change under it.
+  get line(): number {
+    return this.src.nodeLine(this.at) + 1;
+  }
+
+  set line(value: number) {
+    shadow(this, 'line', value);
+  }
+
+  get offset(): number {
+    return this.src.nodeOffset(this.at);
+  }
+
+  set offset(value: number) {
+    shadow(this, 'offset', value);
+  }
+
+  get endOffset(): number {
+    return this.src.nodeEnd(this.at);
+  }
+
+  set endOffset(value: number) {
+    shadow(this, 'endOffset', value);
   }
 
   get file(): string {
@@ -183,9 +260,10 @@ export class Node implements Directive {
   get column(): number {
     const s = this.src.starts;
     const i = this.line - 1;
+    const offset = this.offset;
     // `line` is where the node starts, except on a comment moved to its directive's line.
-    if (s[i]! <= this.offset && (i + 1 >= s.length || this.offset < s[i + 1]!)) return this.offset - s[i]! + 1;
-    return this.src.columnAt(this.offset);
+    if (s[i]! <= offset && (i + 1 >= s.length || offset < s[i + 1]!)) return offset - s[i]! + 1;
+    return this.src.columnAt(offset);
   }
 
   set column(value: number) {
@@ -208,22 +286,28 @@ export class Node implements Directive {
     shadow(this, 'endColumn', value);
   }
 
-  /** The arguments with positions, built on first use. */
+  /** The arguments with positions, built on first use and kept in `src`. */
   get argNodes(): Arg[] {
-    const data = this.argData;
-    if (typeof data !== 'number') return data;
-    const n = this.args.length;
-    const nodes = new Array<Arg>(n);
-    for (let i = 0; i < n; i++) nodes[i] = this.src.arg(data + i, this.args[i]!);
-    this.argData = nodes;
-    return nodes;
+    return this.src.argNodesOf(this.at, (data) => {
+      const n = this.args.length;
+      const nodes = new Array<Arg>(n);
+      for (let i = 0; i < n; i++) nodes[i] = this.src.arg(data + i, this.args[i]!);
+      return nodes;
+    });
+  }
+
+  /** Argument `i`'s node, without building and keeping the others. */
+  argNode(i: number): Arg | undefined {
+    const built = this.src.builtArgNodes(this.at);
+    if (built !== undefined) return built[i];
+    return i < this.args.length ? this.src.arg(this.src.nodeArgAt(this.at) + i, this.args[i]!) : undefined;
   }
 
   set argNodes(value: Arg[]) {
-    this.argData = value;
+    shadow(this, 'argNodes', value);
   }
 
-  /** The plain fields, as a Directive literal has them. */
+/** The plain fields, as a Directive literal has them. */
   toJSON(): Record<string, unknown> {
     const self = this as Directive;
     const out: Record<string, unknown> = { directive: this.directive, line: this.line, args: this.args };
@@ -272,6 +356,11 @@ export class ApacheNode extends Node {
   }
 }
 
+/** Moves a node to another line while its file is read, before any copy of it exists. */
+export function moveToLine(node: Node, line: number): void {
+  node.src.setNodeLine(node.at, line - 1);
+}
+
 /**
  * A copy of a node with some fields changed, that keeps the computed fields
  * (a spread would drop them). The copy shares the original's argument nodes.
@@ -279,6 +368,7 @@ export class ApacheNode extends Node {
 export function copyNode(node: Directive, changes: Partial<Directive>): Directive {
   if (!(node instanceof Node)) return { ...node, ...changes } as Directive;
   void node.argNodes;
+  // Own fields are copied; positions stay in the shared record, and a changed one becomes the copy's own field (the setters).
   return Object.assign(Object.create(Object.getPrototypeOf(node) as object) as Directive, node, changes);
 }
 

@@ -171,6 +171,23 @@ describe('locationsAt and eachLocation: the locations of a model, listed once', 
     expect(all.map((location) => `${location.name}@${model.servers.indexOf(location.server)}`)).toEqual(['/a@0', '/a/b@0', '/c@0', '/d@0', '/e@0', '/s@0']);
     expect(eachLocation(model)).toBe(all);
   });
+
+  it('lists every location when no file is included twice, and still once each when a file is reached twice through another', () => {
+    const once = buildModel(parseNginx('nginx.conf', { host: memoryHost({
+      'nginx.conf': 'http { server { listen 80; location /a { } include one.conf; } server { listen 81; include two.conf; } }\n',
+      'one.conf': 'location /one { location /one/in { include proxy.conf; } include proxy.conf; }\n',
+      'two.conf': 'location /two { include proxy.conf; }\n',
+      'proxy.conf': 'proxy_set_header Host $host;\n',
+    }) }));
+    expect(eachLocation(once).map((l) => `${l.name}@${once.servers.indexOf(l.server)}`)).toEqual(['/a@0', '/one@0', '/one/in@0', '/two@1']);
+    // inner.conf is spliced in once per include of outer.conf: its location is listed once.
+    const nested = buildModel(parseNginx('nginx.conf', { host: memoryHost({
+      'nginx.conf': 'http { server { listen 80; include outer.conf; } server { listen 81; include outer.conf; } }\n',
+      'outer.conf': 'location /o { include inner.conf; }\n',
+      'inner.conf': 'location /o/i { }\n',
+    }) }));
+    expect(eachLocation(nested).map((l) => `${l.name}@${nested.servers.indexOf(l.server)}`)).toEqual(['/o@0', '/o/i@0']);
+  });
 });
 
 describe('indexServers: the listen groups and name tables, once per list of servers', () => {
@@ -271,9 +288,11 @@ describe('probesOf: made on first use, once', () => {
     const probe = probes.locations.get(api!)!;
     expect(probe.uri).toBe('/api/');
     expect(probe.server).toBe(server);
-    expect(probe.send).toBe(probes.servers.get(server));
-    expect(probes.locations.get(api!)).toBe(probe);
+    // Only the Host and the URI are kept: the probe and its sender are made again, alike.
+    expect(probes.locations.get(api!)).toEqual({ server, uri: '/api/', send: expect.any(Function) });
     expect(probe.send('GET', '/api/users').producer).toBe('upstream');
+    expect(probe.send('GET', '/api/users')).toEqual(probes.servers.get(server)!('GET', '/api/users'));
+    expect(probe.send('DELETE', '/nothing').status).toBe(405);
     expect(probes.locations.get(named!)).toBeUndefined();
   });
 });

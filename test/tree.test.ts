@@ -5,7 +5,7 @@ import { parseApacheText } from '../src/apache-parse.js';
 import type { Directive } from '../src/model.js';
 import { walk } from '../src/model.js';
 import { parseNginxText } from '../src/parse.js';
-import { copyNode, Interner } from '../src/tree.js';
+import { copyNode, Interner, type Node } from '../src/tree.js';
 
 const nginx = (text: string): Directive[] => {
   const { parsed, errors } = parseNginxText(text, 'n.conf', true);
@@ -57,6 +57,31 @@ describe('nodes', () => {
     expect(listen.args).toEqual(['80', 'x y']);
     const spread = { ...listen };
     expect([spread.file, spread.column]).toEqual([undefined, undefined]);
+  });
+
+  it('keep line and offsets in the file record: a copy given others leaves the original where it was', () => {
+    const nodes = nginx(text);
+    const listen = nodes[3]!;
+    const offset = text.indexOf('listen');
+    const moved = copyNode(listen, { line: 9, offset: 0 });
+    expect([moved.line, moved.offset, moved.endOffset]).toEqual([9, 0, listen.endOffset]);
+    expect([listen.line, listen.offset, listen.column]).toEqual([3, offset, 5]);
+    moved.endOffset = 1;
+    expect(listen.endOffset).toBe(offset + 'listen 80 "x y";'.length);
+    // A comment between arguments is moved to its statement's line; its own stays in commentLine.
+    const [, inner] = nginx('a b # c\n  d;\n');
+    expect([inner!.directive, inner!.line, inner!.commentLine]).toEqual(['#', 1, 1]);
+    const [, between] = nginx('a b\n # c\n  d;\n');
+    expect([between!.directive, between!.line, between!.commentLine, between!.column]).toEqual(['#', 1, 2, 2]);
+  });
+
+  it('give one argument node without keeping them all', () => {
+    const listen = nginx(text)[3]! as Node;
+    const second = listen.argNode(1)!;
+    expect([second.raw, second.line, second.column]).toEqual(['"x y"', 3, 15]);
+    expect(listen.argNode(2)).toBeUndefined();
+    expect(listen.argNodes[1]).toEqual(second);
+    expect(listen.argNode(1)).toBe(listen.argNodes[1]);
   });
 
   it('give JSON the plain fields, not the file they come from', () => {
