@@ -134,7 +134,7 @@ function readScope(tree: ParseResult, nodes: readonly Directive[], scope: AuthzS
       if (d.section && CONDITIONAL_SECTIONS.has(name)) {
         if (!unreadBy24(d)) walk(d.block ?? [], group, methods, limits, reading);
       } else if (d.section && (name === 'limit' || name === 'limitexcept')) {
-        walk(d.block ?? [], group, intersect(methods, limitMethods(d)), [...limits, d], reading);
+        walk(d.block ?? [], group, intersect(methods, limitMethods(d)), limits.concat([d]), reading);
       } else if (d.section && name in GROUP_OPS) {
         const inner: AuthzGroup = { op: GROUP_OPS[name]!, items: [] };
         walk(d.block ?? [], inner, methods, limits, reading);
@@ -153,21 +153,23 @@ function readScope(tree: ParseResult, nodes: readonly Directive[], scope: AuthzS
   walk(nodes, scope.top, ALL_METHODS, [], []);
 }
 
-/** Every merge scope of the tree with its authz members. */
-export function authzScopes(tree: ParseResult): AuthzScope[] {
-  const out: AuthzScope[] = [];
+/**
+ * Every merge scope of the tree with its authz members, one at a time: the
+ * callers look at each once, and a list of them all would take some 25 MB for
+ * a config of 640,000 lines.
+ */
+export function* authzScopes(tree: ParseResult): Generator<AuthzScope> {
   for (const file of rootFiles(tree)) {
     const scope: AuthzScope = { section: undefined, file, top: { op: 'any', items: [] }, compat: [] };
     readScope(tree, file.parsed, scope);
-    out.push(scope);
+    yield scope;
   }
   for (const { node, file } of apacheNodes(tree)) {
     if (!node.section || !SCOPE_SECTIONS.has(lowerName(node))) continue;
     const scope: AuthzScope = { section: node, file, top: { op: 'any', items: [] }, compat: [] };
     readScope(tree, node.block ?? [], scope);
-    out.push(scope);
+    yield scope;
   }
-  return out;
 }
 
 /** A <Limit>/<LimitExcept> refusal that another member of the same OR lets through anyway. */

@@ -115,23 +115,31 @@ function authzBlocks(tree: ParseResult): Array<{ node: Directive; kind: 'limit' 
 }
 
 export function preflightBlocks(tree: ParseResult): PreflightBlock[] {
-  const nodes = [...apacheNodes(tree)];
+  const nodes = apacheNodes(tree);
   const cors = nodes.filter((n) => CORS_HEADER.test(headerSet(n.node)?.name ?? ''));
   if (cors.length === 0) return [];
-  const where = new Map(nodes.map((n) => [n.node, n]));
-  const corsAt = (at: ApacheNode | undefined): Directive | undefined => (at ? applyingTo(cors, at)[0]?.node : undefined);
   const out: PreflightBlock[] = [];
-  const push = (node: Directive, kind: PreflightBlock['kind'], status: string): void => {
-    const c = corsAt(where.get(node));
-    if (c) out.push({ node, kind, status, cors: c });
+  const push = (at: ApacheNode, kind: PreflightBlock['kind'], status: string): void => {
+    const c = applyingTo(cors, at)[0]?.node;
+    if (c) out.push({ node: at.node, kind, status, cors: c });
   };
-  for (const { at, status } of rewriteBlocks(nodes)) push(at.node, 'rewrite', String(status));
+  for (const { at, status } of rewriteBlocks(nodes)) push(at, 'rewrite', String(status));
   for (const n of nodes) {
     const d = n.node;
     // In .htaccess AllowMethods is a 500 for every method (directive-context reports it).
     if (d.section || lowerName(d) !== 'allowmethods' || n.htaccess || d.args.length === 0) continue;
-    if (d.args[0]!.toLowerCase() !== 'reset' && !d.args.includes('OPTIONS')) push(d, 'allowmethods', '405');
+    if (d.args[0]!.toLowerCase() !== 'reset' && !d.args.includes('OPTIONS')) push(n, 'allowmethods', '405');
   }
-  for (const b of authzBlocks(tree)) push(b.node, b.kind, b.status);
+  const blocks = authzBlocks(tree);
+  if (blocks.length > 0) {
+    // Where each blocking node stands: a map of those few, not of every node.
+    const wanted = new Set(blocks.map((b) => b.node));
+    const where = new Map<Directive, ApacheNode>();
+    for (const n of nodes) if (wanted.has(n.node)) where.set(n.node, n);
+    for (const b of blocks) {
+      const at = where.get(b.node);
+      if (at) push(at, b.kind, b.status);
+    }
+  }
   return out.sort((a, b) => (a.node.file === b.node.file ? a.node.offset - b.node.offset : 0));
 }

@@ -68,36 +68,51 @@ export function rewriteRules(tree: ParseResult): readonly RewriteRuleInfo[] {
   return found;
 }
 
+/** A rewrite context (a file's top, or a section): the RewriteConds waiting for a rule, its rules, and whether the engine is off there. */
+interface RewriteContext {
+  pending: Directive[] | null;
+  /** How many rules it has; then, while the sets are filled, how many are in. */
+  rules: number;
+  set: RewriteRuleInfo[];
+  off: boolean;
+}
+
+const NO_RULES: RewriteRuleInfo[] = [];
+
 function collectRewriteRules(tree: ParseResult): RewriteRuleInfo[] {
-  const pending = new Map<string, Directive[]>();
-  const sets = new Map<string, RewriteRuleInfo[]>();
-  const off = new Set<string>();
-  const keys = new Map<object, number>();
-  const keyOf = (file: ParsedFile, parents: Directive[]): string => {
-    const owner = [...parents].reverse().find((p) => !NOT_A_CONTEXT.has(lowerName(p)));
-    if (!owner) return `${file.file}\0top`;
-    if (!keys.has(owner)) keys.set(owner, keys.size);
-    return `${file.file}\0${keys.get(owner)}`;
+  // By file, then by the innermost section that is a context (null: the file's top).
+  const contexts = new Map<ParsedFile, Map<Directive | null, RewriteContext>>();
+  const contextOf = (file: ParsedFile, parents: readonly Directive[]): RewriteContext => {
+    let owner: Directive | null = null;
+    for (let i = parents.length - 1; i >= 0 && owner === null; i--) if (!NOT_A_CONTEXT.has(lowerName(parents[i]!))) owner = parents[i]!;
+    let inFile = contexts.get(file);
+    if (!inFile) contexts.set(file, (inFile = new Map()));
+    let context = inFile.get(owner);
+    if (!context) inFile.set(owner, (context = { pending: null, rules: 0, set: NO_RULES, off: false }));
+    return context;
   };
+  // Every rule in document order with its context; the contexts in the order their first rule came.
+  const rules: RewriteRuleInfo[] = [];
+  const ruleContexts: RewriteContext[] = [];
+  const order: RewriteContext[] = [];
   for (const { node, parents, file, htaccess } of apacheNodes(tree)) {
     const name = lowerName(node);
     if (name !== 'rewritecond' && name !== 'rewriterule' && name !== 'rewriteengine') continue;
-    const key = keyOf(file, parents);
+    const context = contextOf(file, parents);
     if (name === 'rewriteengine') {
       // The last RewriteEngine of a context wins.
-      if ((node.args[0] ?? '').toLowerCase() === 'off') off.add(key);
-      else off.delete(key);
+      context.off = (node.args[0] ?? '').toLowerCase() === 'off';
       continue;
     }
     if (name === 'rewritecond') {
-      pending.set(key, [...(pending.get(key) ?? []), node]);
+      // concat, not a spread: the list is kept, exactly as long as it is.
+      context.pending = (context.pending ?? []).concat([node]);
       continue;
     }
-    const set = sets.get(key) ?? [];
-    sets.set(key, set);
-    set.push({
+    if (context.rules++ === 0) order.push(context);
+    rules.push({
       node,
-      conds: pending.get(key) ?? [],
+      conds: context.pending ?? [],
       pattern: node.args[0] ?? '',
       substitution: node.args[1] ?? '',
       flags: rewriteFlags(node.args[2]),
@@ -105,11 +120,22 @@ function collectRewriteRules(tree: ParseResult): RewriteRuleInfo[] {
       file,
       htaccess,
       perDir: htaccess || parents.some((p) => PER_DIR.has(lowerName(p))),
-      ruleset: set,
+      ruleset: NO_RULES,
     });
-    pending.delete(key);
+    ruleContexts.push(context);
+    context.pending = null;
   }
-  return [...sets].filter(([key]) => !off.has(key)).flatMap(([, set]) => set);
+  // Each set is kept by each of its rules: made exactly as long as it is, once all are known.
+  for (const context of order) {
+    context.set = new Array<RewriteRuleInfo>(context.rules);
+    context.rules = 0;
+  }
+  rules.forEach((rule, k) => {
+    const context = ruleContexts[k]!;
+    context.set[context.rules++] = rule;
+    rule.ruleset = context.set;
+  });
+  return order.flatMap((context) => (context.off ? [] : context.set));
 }
 
 /** The status a RewriteRule redirects with (3xx), or null when it does not redirect. */
@@ -170,8 +196,23 @@ export function condPatternHolds(
   return result !== negated;
 }
 
+// Without a URI, a condition's answer depends only on its words, whether the
+// rule is per-directory, the method and the target; a config repeats the same
+// conditions thousands of times, with one (interned) list of words.
+const condAnswers = new WeakMap<readonly string[], Map<string, boolean | null>>();
+
 /** Whether a condition holds for a request: true, false, or null when verblint cannot tell. */
 function condHolds(cond: Directive, rule: RewriteRuleInfo, method: string, target: Target, uri?: string): boolean | null {
+  if (uri !== undefined) return condAnswer(cond, rule, method, target, uri);
+  let answers = condAnswers.get(cond.args);
+  if (!answers) condAnswers.set(cond.args, (answers = new Map()));
+  const key = `${rule.perDir ? 'd' : 's'}${target} ${method}`;
+  let answer = answers.get(key);
+  if (answer === undefined) answers.set(key, (answer = condAnswer(cond, rule, method, target, uri)));
+  return answer;
+}
+
+function condAnswer(cond: Directive, rule: RewriteRuleInfo, method: string, target: Target, uri?: string): boolean | null {
   const [test = '', pattern = ''] = cond.args;
   const flags = rewriteFlags(cond.args[2]);
   if (test.toLowerCase() === 'expr') return null;

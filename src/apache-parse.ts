@@ -4,8 +4,8 @@
 //      (or CR LF), before anything else, comments included;
 //   2. each logical line is trimmed, then is blank, a comment (`#` first), or
 //      a statement; ${VAR} is expanded over the whole statement first;
-//   3. grammar/apache.peggy reads the words of one line; this module keeps the
-//      stack of open sections, as Apache's tree builder does;
+//   3. grammar/apache.peggy reads the words of one line; this module keeps
+//      the stack of open sections, as Apache's tree builder does;
 //   4. Define/UnDefine and Include/IncludeOptional act while the file is read,
 //      so included files are parsed depth first, where they are included.
 // Every node keeps its file, line and column through continuations and
@@ -47,6 +47,7 @@ export function isHtaccessName(file: string): boolean {
   return /htaccess/i.test(file.slice(file.lastIndexOf('/') + 1));
 }
 
+/** A word as grammar/apache.peggy returns it: offsets into the text given. */
 interface Word {
   value: string;
   quote: '"' | "'" | null;
@@ -55,9 +56,10 @@ interface Word {
   end: number;
 }
 
+/** What the grammar's Statement rule returns. */
 type Statement =
   | { type: 'open' | 'close'; first: Word; rest: number }
-  | { type: 'directive'; first: Word; words: Word[]; dropped: { start: number; end: number } | null };
+  | { type: 'directive'; first: Word; words: Word[]; dropped: { text: string; start: number; end: number } | null };
 
 /** Variables as Apache holds them while reading: Define'd names, and the values of those given one. */
 export interface ApacheVars {
@@ -74,29 +76,45 @@ export function newVars(defines: Readonly<Record<string, string | null>> = {}): 
   return vars;
 }
 
-const SPACE = ' \t\n\v\f\r';
+const NO_SWAPS: readonly number[] = Object.freeze([]);
 
-// One logical line: its text and where each piece of it came from.
+// One logical line: its text and where each piece of it came from. One
+// object serves every line of a file in turn.
 class LogicalLine {
   /** Pairs of (offset in text, offset in the file) where each physical piece starts. */
   readonly pieces: number[] = [];
   text = '';
-  constructor(
-    readonly startLine: number,
-    public endLine: number,
-  ) {}
+  startLine = 1;
+  endLine = 1;
+  // The statement read from the text: it starts at `s`, and reads `ex` once ${VAR}s are expanded.
+  s = 0;
+  ex = '';
+  swaps: readonly number[] = NO_SWAPS;
+
+  reset(lineNo: number): void {
+    this.pieces.length = 0;
+    this.text = '';
+    this.startLine = lineNo;
+    this.endLine = lineNo;
+  }
 
   add(fileOffset: number, piece: string): void {
     this.pieces.push(this.text.length, fileOffset);
     this.text += piece;
   }
 
-  /** The file offset of a character of the text. */
+  /** The file offset of a character of the text: in the last piece that starts at or before it. */
   fileOffset(i: number): number {
     const p = this.pieces;
-    let k = 0;
-    while (k + 2 < p.length && p[k + 2]! <= i) k += 2;
-    return p[k + 1]! + (i - p[k]!);
+    // A binary search: a line continued thousands of times has as many pieces.
+    let lo = 0;
+    let hi = (p.length >> 1) - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if (p[2 * mid]! <= i) lo = mid;
+      else hi = mid - 1;
+    }
+    return p[2 * lo + 1]! + (i - p[2 * lo]!);
   }
 
   /** The file offset just past a range of the text that ends (exclusive) at `end`. */
@@ -107,6 +125,16 @@ class LogicalLine {
   /** File offset of the first character of the last physical line in this logical line. */
   lastPhysicalStart(): number {
     return this.pieces[this.pieces.length - 1]!;
+  }
+
+  /** The file offset of a character of `ex`. */
+  at(i: number): number {
+    return this.fileOffset(this.s + unexpand(this.swaps, i, false));
+  }
+
+  /** The file offset just past a range of `ex`. */
+  endAt(end: number, start: number): number {
+    return this.fileEnd(this.s + unexpand(this.swaps, end, true), this.s + unexpand(this.swaps, start, false));
   }
 }
 
@@ -122,8 +150,10 @@ export function expandVars(text: string, vars: ApacheVars): Expanded {
   const swaps: number[] = [];
   let out = '';
   let from = 0;
+  // The first `}` after a `${`, kept while it stays ahead: `${${${…}` is read in linear time.
+  let close = -1;
   for (let i = text.indexOf('${'); i >= 0; i = text.indexOf('${', i + 2)) {
-    const close = text.indexOf('}', i + 2);
+    if (close < i + 2) close = text.indexOf('}', i + 2);
     if (close < 0) break;
     const name = text.slice(i + 2, close);
     const value = vars.values.get(name);
@@ -139,21 +169,35 @@ export function expandVars(text: string, vars: ApacheVars): Expanded {
 }
 
 /** Maps an offset in the expanded text back to the original; `end` maps an exclusive end. */
-function unexpand(e: Expanded, i: number, end: boolean): number {
-  let shift = 0;
-  const s = e.swaps;
-  for (let k = 0; k < s.length; k += 4) {
-    const at = s[k]!;
-    const len = s[k + 2]!;
-    if (i < at || (end && i === at)) break;
-    if (i < at + len || (end && i === at + len)) return end ? s[k + 1]! + s[k + 3]! : s[k + 1]!;
-    shift = s[k + 1]! + s[k + 3]! - (at + len);
+function unexpand(s: readonly number[], i: number, end: boolean): number {
+  // The last expansion that starts before `i` (at or before, unless `end`), found by halving: a line may hold thousands.
+  let lo = -1;
+  let hi = (s.length >> 2) - 1;
+  while (lo < hi) {
+    const mid = (lo + hi + 1) >> 1;
+    const at = s[4 * mid]!;
+    if (at < i || (!end && at === i)) lo = mid;
+    else hi = mid - 1;
   }
-  return i + shift;
+  if (lo < 0) return i;
+  const k = 4 * lo;
+  const at = s[k]!;
+  const len = s[k + 2]!;
+  if (i < at + len || (end && i === at + len)) return end ? s[k + 1]! + s[k + 3]! : s[k + 1]!;
+  return i + s[k + 1]! + s[k + 3]! - (at + len);
 }
 
-function isSpace(c: string | undefined): boolean {
-  return c !== undefined && SPACE.includes(c);
+/** [ \t\n\v\f\r]: char codes 9 to 13, and 32. */
+function isSpace(c: number): boolean {
+  return c === 32 || (c >= 9 && c <= 13);
+}
+
+/** A statement read from a text less its first `by` characters, with its offsets in the whole text. */
+function shiftStatement(st: Statement, by: number): Statement {
+  const word = (w: Word): Word => ({ ...w, start: w.start + by, end: w.end + by });
+  if (st.type !== 'directive') return { ...st, first: word(st.first), rest: st.rest + by };
+  const dropped = st.dropped && { ...st.dropped, start: st.dropped.start + by, end: st.dropped.end + by };
+  return { ...st, first: word(st.first), words: st.words.map(word), dropped };
 }
 
 export interface ApacheTextResult {
@@ -170,7 +214,7 @@ export interface ApacheTextOptions {
   vars?: ApacheVars;
   /** Called for each directive as it is read in server config (not .htaccess), so Include and ServerRoot act in order. */
   onRead?: (d: Directive) => void;
-  /** Shared across the files of one tree: one string for each distinct name and value. */
+  /** One string for each distinct name and value; by default, the file's own. */
   strings?: Interner;
 }
 
@@ -225,8 +269,9 @@ export function parseApacheText(text: string, file: string, options: ApacheTextO
   try {
     let pos = bom ? 1 : 0;
     let lineNo = 1;
+    const line = new LogicalLine();
     while (pos < text.length) {
-      const line = new LogicalLine(lineNo, lineNo);
+      line.reset(lineNo);
       for (;;) {
         const nl = text.indexOf('\n', pos);
         const end = nl < 0 ? text.length : nl;
@@ -258,10 +303,11 @@ export function parseApacheText(text: string, file: string, options: ApacheTextO
     }
     let s = 0;
     let e = t.length;
-    while (s < e && isSpace(t[s])) s++;
-    while (e > s && isSpace(t[e - 1])) e--;
+    while (s < e && isSpace(t.charCodeAt(s))) s++;
+    while (e > s && isSpace(t.charCodeAt(e - 1))) e--;
     if (s === e) return;
-    if (htaccess && Buffer.byteLength(t, 'utf8') > HTACCESS_LINE_MAX) {
+    // A UTF-16 unit is at most 3 bytes of UTF-8: most lines need no count.
+    if (htaccess && t.length * 3 > HTACCESS_LINE_MAX && Buffer.byteLength(t, 'utf8') > HTACCESS_LINE_MAX) {
       const l = src.lineAt(line.fileOffset(s));
       fail(`line too long: Apache reads at most ${HTACCESS_LINE_MAX} bytes per line in .htaccess and answers 500 ("Line too long")`, l, 1);
     }
@@ -270,40 +316,32 @@ export function parseApacheText(text: string, file: string, options: ApacheTextO
       if (comments) here().push(commentNode(line, s, e, raw.slice(1)));
       return;
     }
-    const expanded = raw.includes('${') ? expandVars(raw, vars) : { text: raw, swaps: [] };
-    const ex = expanded.text;
-    // Offsets in `ex` to file offsets.
-    const fileAt = (i: number): number => line.fileOffset(s + unexpand(expanded, i, false));
-    const fileEndAt = (i: number, from: number): number =>
-      line.fileEnd(s + unexpand(expanded, i, true), s + unexpand(expanded, from, false));
-    // The words' values; their offsets in the file go to `src`, from index `argAt` on.
-    const argAt = src.argCount;
-    const args = (words: Word[], base: number): string[] => {
-      const values = new Array<string>(words.length);
-      for (let i = 0; i < words.length; i++) {
-        const w = words[i]!;
-        src.addArg(fileAt(base + w.start), fileEndAt(base + w.end, base + w.start), w.quote !== null);
-        values[i] = strings.get(w.value);
-      }
-      return strings.args(values);
-    };
-    const st = peggyApache(ex, { startRule: 'Statement' }) as Statement;
+    if (raw.includes('${')) {
+      const expanded = expandVars(raw, vars);
+      line.ex = expanded.text;
+      line.swaps = expanded.swaps;
+    } else {
+      line.ex = raw;
+      line.swaps = NO_SWAPS;
+    }
+    line.s = s;
+    const ex = line.ex;
+    // A value may start the line with spaces, or be all of it: ap_getword_conf
+    // skips them, and a line with no first word is a blank one.
+    let lead = 0;
+    while (lead < ex.length && isSpace(ex.charCodeAt(lead))) lead++;
+    if (lead === ex.length) return;
+    const body = lead === 0 ? ex : ex.slice(lead);
+    const read = peggyApache(body, { startRule: 'Statement' }) as Statement;
+    const st = lead === 0 ? read : shiftStatement(read, lead);
     const reportLine = line.endLine;
-    const reportColumn = (): number => src.columnAt(Math.max(line.lastPhysicalStart(), fileAt(0)));
-    const node = (name: string, values: string[], restEnd: number, block?: Directive[]): ApacheNode => {
-      const directive = strings.get(name);
-      const offset = fileAt(st.first.start);
-      return new ApacheNode(src, directive, lowerOf(directive), values, argAt, block, offset, fileEndAt(restEnd, st.first.start), reportLine);
-    };
-    const ignore = (from: number, to: number, after: IgnoredText['after']): IgnoredText => {
-      const offset = fileAt(from);
-      return { text: ex.slice(from, to), line: src.lineAt(offset), column: src.columnAt(offset), after };
-    };
+    // The words' offsets go to `src` from index `argAt` on.
+    const argAt = src.argCount;
     const name = st.first.value;
 
     if (st.type === 'directive') {
-      const d = node(name, args(st.words, 0), ex.length);
-      if (st.dropped) d.ignored = [ignore(st.dropped.start, st.dropped.end, 'args')];
+      const d = node(line, st, name, args(line, st.words, 0), argAt, ex.length, reportLine);
+      if (st.dropped) d.ignored = [ignore(line, st.dropped.start, st.dropped.end, 'args')];
       here().push(d);
       if (!htaccess) define(d);
       if (!htaccess) options.onRead?.(d);
@@ -322,33 +360,33 @@ export function parseApacheText(text: string, file: string, options: ApacheTextO
         restStart = ex.length;
       }
       const gt = rest.lastIndexOf('>');
-      if (gt < 0) fail(`<${sectionName}> directive missing closing '>'`, reportLine, reportColumn());
+      if (gt < 0) fail(`<${sectionName}> directive missing closing '>'`, reportLine, reportColumn(line));
       // Code that walks the tree recurses once a level: a bound, said to be verblint's.
       if (stack.length >= MAX_DEPTH) {
         fail(
           `<${sectionName}> nested too deeply: verblint reads sections at most ${MAX_DEPTH} levels deep (Apache has no limit of its own; httpd 2.4 crashes when its stack runs out, some 8,400 levels deep with an 8 MB stack)`,
           reportLine,
-          reportColumn(),
+          reportColumn(line),
         );
       }
       const inner = rest.slice(0, gt);
-      const words = args(peggyApache(inner, { startRule: 'Words' }) as Word[], restStart);
-      const d = node(sectionName, words, Math.min(ex.length, restStart + gt + 1), []);
+      const words = args(line, peggyApache(inner, { startRule: 'Words' }) as Word[], restStart);
+      const d = node(line, st, sectionName, words, argAt, Math.min(ex.length, restStart + gt + 1), reportLine, []);
       const after = rest.slice(gt + 1);
       const trailing = after.length - after.trimStart().length;
-      if (after.trim() !== '') d.ignored = [ignore(restStart + gt + 1 + trailing, ex.length, 'open')];
+      if (after.trim() !== '') d.ignored = [ignore(line, restStart + gt + 1 + trailing, ex.length, 'open')];
       here().push(d);
       stack.push({ node: d, lower: d.lower, conditional: CONDITIONAL_SECTIONS.has(d.lower) });
       return;
     }
 
     // A closing tag: its first word must end with `>`, and must name the innermost open section.
-    if (!name.endsWith('>')) fail(`</${name.slice(2)}> directive missing closing '>'`, reportLine, reportColumn());
+    if (!name.endsWith('>')) fail(`</${name.slice(2)}> directive missing closing '>'`, reportLine, reportColumn(line));
     const closing = name.slice(2, -1);
     const top = stack[stack.length - 1];
-    if (top === undefined) fail(`</${closing}> without matching <${closing}> section`, reportLine, reportColumn());
+    if (top === undefined) fail(`</${closing}> without matching <${closing}> section`, reportLine, reportColumn(line));
     if (closing.toLowerCase() !== top!.lower) {
-      fail(`Expected </${top!.node.directive}> but saw </${closing}>`, reportLine, reportColumn());
+      fail(`Expected </${top!.node.directive}> but saw </${closing}>`, reportLine, reportColumn(line));
     }
     const rest = ex.slice(st.rest);
     const open = top!.node;
@@ -357,15 +395,43 @@ export function parseApacheText(text: string, file: string, options: ApacheTextO
         fail(
           `text after </${closing}>: where its condition holds, Apache does not take this line as the end of <${open.directive}> (line ${open.line}) and fails with "</${closing}> without matching <${closing}> section"; put the closing tag on a line of its own`,
           reportLine,
-          reportColumn(),
+          reportColumn(line),
         );
       }
-      const ignored = ignore(st.rest, ex.length, 'close');
+      const ignored = ignore(line, st.rest, ex.length, 'close');
       (open.ignored ??= []).push(ignored);
       ignoredCloses.push({ ignored, after: open });
     }
-    open.endOffset = fileEndAt(st.first.end, st.first.start);
+    open.endOffset = line.endAt(st.first.end, st.first.start);
+    // Exactly as long as it is: a pushed array keeps room for more (three children take 184 bytes instead of 72).
+    open.block = open.block!.slice();
     stack.pop();
+  }
+
+  /** The words' values, interned; their offsets in the file go to `src`. */
+  function args(line: LogicalLine, words: Word[], base: number): string[] {
+    const values = new Array<string>(words.length);
+    for (let i = 0; i < words.length; i++) {
+      const w = words[i]!;
+      src.addArg(line.at(base + w.start), line.endAt(base + w.end, base + w.start), w.quote !== null);
+      values[i] = strings.get(w.value);
+    }
+    return strings.args(values);
+  }
+
+  function node(line: LogicalLine, st: Statement, name: string, values: string[], argAt: number, restEnd: number, reportLine: number, block?: Directive[]): ApacheNode {
+    const directive = strings.get(name);
+    const offset = line.at(st.first.start);
+    return new ApacheNode(src, directive, lowerOf(directive), values, argAt, block, offset, line.endAt(restEnd, st.first.start), reportLine);
+  }
+
+  function ignore(line: LogicalLine, from: number, to: number, after: IgnoredText['after']): IgnoredText {
+    const offset = line.at(from);
+    return { text: line.ex.slice(from, to), line: src.lineAt(offset), column: src.columnAt(offset), after };
+  }
+
+  function reportColumn(line: LogicalLine): number {
+    return src.columnAt(Math.max(line.lastPhysicalStart(), line.at(0)));
   }
 
   function commentNode(line: LogicalLine, s: number, e: number, comment: string): Directive {
@@ -454,7 +520,6 @@ export function parseApache(file: string, options: ApacheParseOptions = {}): Par
   const indexOf = new Map<string, number>();
   const warnings: ParseWarning[] = [];
   const vars = newVars(options.defines);
-  const strings = new Interner();
   let serverRoot = options.serverRoot;
   const reading: number[] = [];
 
@@ -485,10 +550,13 @@ export function parseApache(file: string, options: ApacheParseOptions = {}): Par
       return i;
     }
     reading.push(i);
+    // Each file interns its own strings: the tables of one interner for a
+    // whole large tree outlive several collections and are left, some 12 MB
+    // for 640,000 lines, to the next full one; a file's die young. What files
+    // share (directive names, common values) is small.
     const result = parseApacheText(text, name, {
       comments: options.comments ?? false,
       vars,
-      strings,
       ...(!options.singleFile && { onRead: (d: Directive) => onRead(d, entry) }),
     });
     reading.pop();

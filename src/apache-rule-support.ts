@@ -41,6 +41,30 @@ export function rootFiles(tree: ParseResult): readonly ParsedFile[] {
 
 const nodesOf = new WeakMap<ParseResult, readonly ApacheNode[]>();
 
+/** A file as its nodes' entries see it. */
+interface FileOfNodes {
+  file: ParsedFile;
+  htaccess: boolean;
+}
+
+// An entry of apacheNodes: a large config has hundreds of thousands, kept
+// while the tree is linted, so the file's two fields are shared (8 bytes less each).
+class NodeEntry implements ApacheNode {
+  constructor(
+    readonly node: Directive,
+    readonly parents: Directive[],
+    private readonly of: FileOfNodes,
+  ) {}
+
+  get file(): ParsedFile {
+    return this.of.file;
+  }
+
+  get htaccess(): boolean {
+    return this.of.htaccess;
+  }
+}
+
 /**
  * Every directive and section (no comments) in document order, following
  * Include into the included files where the Include stands, each node once.
@@ -50,21 +74,40 @@ const nodesOf = new WeakMap<ParseResult, readonly ApacheNode[]>();
 export function apacheNodes(tree: ParseResult): readonly ApacheNode[] {
   const known = nodesOf.get(tree);
   if (known) return known;
-  const out: ApacheNode[] = [];
-  const seen = new Set<Directive>();
-  const visit = (file: ParsedFile, htaccess: boolean, nodes: readonly Directive[], parents: Directive[], reading: number[]): void => {
-    for (const node of nodes) {
-      if (node.directive === '#' || seen.has(node)) continue;
-      seen.add(node);
-      out.push({ node, parents, file, htaccess });
-      if (node.block && !unreadBy24(node)) visit(file, htaccess, node.block, [...parents, node], reading);
-      for (const i of node.includes ?? []) {
-        const inc = tree.config[i];
-        if (inc && !reading.includes(i)) visit(inc, isHtaccessName(inc.file), inc.parsed, parents, [...reading, i]);
+  // Walked twice, to count and then to fill an array exactly that long: for
+  // a large config a pushed one would leave copies of itself behind as it grows.
+  let out: ApacheNode[] | null = null;
+  const walk = (): number => {
+    let n = 0;
+    // A file's second visit would add nothing (each visit is whole: a cycle
+    // stops at the file being read), so it is skipped.
+    const visited = new Set<number>();
+    const visit = (of: FileOfNodes, nodes: readonly Directive[], parents: Directive[]): void => {
+      for (const node of nodes) {
+        if (node.directive === '#') continue;
+        if (out) out[n] = new NodeEntry(node, parents, of);
+        n++;
+        // concat, not a spread: the array is kept, exactly as long as it is.
+        if (node.block && !unreadBy24(node)) visit(of, node.block, out ? parents.concat([node]) : parents);
+        for (const i of node.includes ?? []) {
+          const inc = tree.config[i];
+          if (inc && !visited.has(i)) {
+            visited.add(i);
+            visit({ file: inc, htaccess: isHtaccessName(inc.file) }, inc.parsed, parents);
+          }
+        }
       }
+    };
+    for (const f of rootFiles(tree)) {
+      const i = tree.config.indexOf(f);
+      if (visited.has(i)) continue;
+      visited.add(i);
+      visit({ file: f, htaccess: isHtaccessName(f.file) }, f.parsed, []);
     }
+    return n;
   };
-  for (const f of rootFiles(tree)) visit(f, isHtaccessName(f.file), f.parsed, [], [tree.config.indexOf(f)]);
+  out = new Array<ApacheNode>(walk());
+  walk();
   nodesOf.set(tree, out);
   return out;
 }

@@ -53,6 +53,15 @@ describe('physical lines join into logical lines', () => {
     expect(nodes[1]!.line).toBe(3);
   });
 
+  it('keeps every word of a line continued thousands of times at its own place', () => {
+    // Each word is mapped back through the pieces: a binary search, so this stays linear.
+    const n = 3000;
+    const [d, after] = ok(`Foo${' a \\\n'.repeat(n)}b\nBar x\n`);
+    expect(d!.args).toHaveLength(n + 1);
+    expect(d!.argNodes.map((a) => pos(a))).toEqual([...Array.from({ length: n }, (_, i) => [i + 1, i === 0 ? 5 : 2, i + 1, i === 0 ? 6 : 3]), [n + 1, 1, n + 1, 2]]);
+    expect([d!.reportLine, after!.line]).toEqual([n + 1, n + 2]);
+  });
+
   it('does not join when a space follows the backslash, and keeps the backslash in the word', () => {
     const nodes = ok('ServerAlias a\\ \nServerName b\n');
     expect(names(nodes)).toEqual(['ServerAlias', 'ServerName']);
@@ -245,6 +254,22 @@ describe('Define and ${VAR}', () => {
   it('does not run Define in .htaccess, but expands values defined before', () => {
     const r = parseApacheText('Define a 2\nX ${a} ${b}\n', '.htaccess', { vars: newVars({ b: 'server' }) });
     expect(r.parsed[1]!.args).toEqual(['${a}', 'server']);
+  });
+
+  it('maps each word back through thousands of expansions on one line', () => {
+    const n = 2000;
+    const [, d] = ok(`Define v ab\nX${' ${v}'.repeat(n)}\n`);
+    expect(d!.args).toEqual(Array.from({ length: n }, () => 'ab'));
+    expect(d!.argNodes.map((a) => [a.column, a.endColumn, a.raw])).toEqual(Array.from({ length: n }, (_, i) => [3 + 5 * i, 7 + 5 * i, '${v}']));
+  });
+
+  it('skips spaces an expansion puts first, and takes a line that expands to nothing as blank (ap_getword_conf), without throwing', () => {
+    const nodes = ok('Define e ""\nDefine s " Require"\n${e} ServerName a\n${e}\n${s} all granted\n${e}  ${e}\nX y\n');
+    expect(nodes.map((d) => [d.directive, ...d.args])).toEqual([['Define', 'e', ''], ['Define', 's', ' Require'], ['ServerName', 'a'], ['Require', 'all', 'granted'], ['X', 'y']]);
+    expect(pos(nodes[2]!)).toEqual([3, 6, 3, 18]);
+    expect(pos(nodes[3]!)).toEqual([5, 1, 5, 17]);
+    expect(pos(nodes[3]!.argNodes[0]!)).toEqual([5, 6, 5, 9]);
+    expect(nodes[4]!.line).toBe(7);
   });
 
   it('maps offsets through several expansions', () => {

@@ -55,4 +55,31 @@ describe('apacheNodes', () => {
       rmSync(dir, { recursive: true, force: true });
     }
   });
+
+  it('lists a file once however often and however circularly it is included, where it is first read', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'verblint-nodes-'));
+    try {
+      writeFileSync(join(dir, 'main.conf'), 'Include a.conf\nInclude b.conf\n<Directory /x>\nInclude a.conf\nInclude c.conf\n</Directory>\n');
+      writeFileSync(join(dir, 'a.conf'), 'A 1\nInclude b.conf\n');
+      writeFileSync(join(dir, 'b.conf'), 'B 1\nInclude a.conf\n');
+      writeFileSync(join(dir, 'c.conf'), 'C 1\nInclude c.conf\n');
+      const tree = parseApache(join(dir, 'main.conf'), { serverRoot: dir });
+      const seen = [...apacheNodes(tree)].map((n) => [n.node.directive, n.parents.map((p) => p.directive).join('>'), n.file.file.slice(dir.length + 1)]);
+      expect(seen).toEqual([
+        ['Include', '', 'main.conf'],
+        ['A', '', 'a.conf'],
+        ['Include', '', 'a.conf'],
+        ['B', '', 'b.conf'],
+        ['Include', '', 'b.conf'],
+        ['Include', '', 'main.conf'],
+        ['Directory', '', 'main.conf'],
+        ['Include', 'Directory', 'main.conf'],
+        ['Include', 'Directory', 'main.conf'],
+        ['C', 'Directory', 'c.conf'],
+        ['Include', 'Directory', 'c.conf'],
+      ]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });
