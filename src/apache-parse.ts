@@ -334,6 +334,8 @@ export function parseApacheText(text: string, file: string, options: ApacheTextO
     const body = lead === 0 ? ex : ex.slice(lead);
     const read = peggyApache(body, { startRule: 'Statement' }) as Statement;
     const st = lead === 0 ? read : shiftStatement(read, lead);
+    // ap_build_config_sub: a first word that reads as empty ("" or '') makes no directive; the line is skipped.
+    if (st.type === 'directive' && st.first.value === '') return;
     const reportLine = line.endLine;
     // The words' offsets go to `src` from index `argAt` on.
     const argAt = src.argCount;

@@ -112,6 +112,12 @@ describe('comments, words and names', () => {
     expect(pos(d!.argNodes[6]!)).toEqual([1, 33, 1, 34]);
   });
 
+  it('skips a line whose first word reads as empty, as ap_build_config does', () => {
+    const nodes = ok('"" NotADirective here\n  \'\' more\nServerAdmin a@b\n"x" y\n');
+    expect(names(nodes)).toEqual(['ServerAdmin', 'x']);
+    expect(nodes.map((d) => d.line)).toEqual([3, 4]);
+  });
+
   it('keeps the name as written and its lower case', () => {
     const nodes = ok('serveradmin a@b\n<directory /x>\n  REWRITEENGINE on\n</DIRECTORY>\n');
     expect(nodes.map((d) => [d.directive, d.lower])).toEqual([['serveradmin', 'serveradmin'], ['directory', 'directory']]);
