@@ -183,6 +183,7 @@ function apacheStatement(n: PrintNode, depth: number, out: string[]): void {
   const name = n.directive;
   if (n.block === undefined) {
     if (name.startsWith('<')) throw new PrintError(`a directive named ${show(name)} reads back as a section tag`);
+    if (name === '') throw new PrintError('Apache skips a line whose first word is empty: a directive needs a name');
     const lower = name.toLowerCase();
     if (REWRITE.has(lower) && n.args.length > 3) throw new PrintError(`${name} reads at most three arguments; Apache drops the rest`);
     const word = REWRITE.has(lower) ? rewriteWord : apacheWord;

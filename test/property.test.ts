@@ -158,7 +158,8 @@ const rewriteValue = fc.oneof(
 const RESERVED = /^(<|rewriterule$|rewritecond$|define$|undefine$)/i;
 const apacheName = fc
   .oneof(fc.constantFrom('ServerName', 'Require', 'Header', 'ProxyPass', 'ErrorDocument', 'Include', '#x'), apacheText(8))
-  .filter((n) => !RESERVED.test(n));
+  // An empty first word makes Apache skip the line.
+  .filter((n) => n !== '' && !RESERVED.test(n));
 const SECTION_CHARS = ['a', 'Z', '0', '_', ':', '.', '\\', '>', '"', "'", '#', '$'];
 const sectionName = fc
   .oneof(
@@ -209,6 +210,7 @@ describe('Apache: print, then parse', () => {
     expect(apacheRoundTrip(tree)).toEqual({ text, errors: [], diff: null });
     expect(() => printApache([{ directive: 'RewriteRule', args: ['a', 'b', 'c', 'd'] }])).toThrow(PrintError);
     expect(() => printApache([{ directive: '<Foo', args: [] }])).toThrow(PrintError);
+    expect(() => printApache([{ directive: '', args: ['x'] }])).toThrow(PrintError);
   });
 
   it('reads back every generated tree as printed', () => {
