@@ -192,14 +192,6 @@ function isSpace(c: number): boolean {
   return c === 32 || (c >= 9 && c <= 13);
 }
 
-/** A statement read from a text less its first `by` characters, with its offsets in the whole text. */
-function shiftStatement(st: Statement, by: number): Statement {
-  const word = (w: Word): Word => ({ ...w, start: w.start + by, end: w.end + by });
-  if (st.type !== 'directive') return { ...st, first: word(st.first), rest: st.rest + by };
-  const dropped = st.dropped && { ...st.dropped, start: st.dropped.start + by, end: st.dropped.end + by };
-  return { ...st, first: word(st.first), words: st.words.map(word), dropped };
-}
-
 export interface ApacheTextResult {
   parsed: Directive[];
   errors: ParseError[];
@@ -326,14 +318,11 @@ export function parseApacheText(text: string, file: string, options: ApacheTextO
     }
     line.s = s;
     const ex = line.ex;
-    // A value may start the line with spaces, or be all of it: ap_getword_conf
-    // skips them, and a line with no first word is a blank one.
+    // A value may be all of the line: a line with no first word is a blank one.
     let lead = 0;
     while (lead < ex.length && isSpace(ex.charCodeAt(lead))) lead++;
     if (lead === ex.length) return;
-    const body = lead === 0 ? ex : ex.slice(lead);
-    const read = peggyApache(body, { startRule: 'Statement' }) as Statement;
-    const st = lead === 0 ? read : shiftStatement(read, lead);
+    const st = peggyApache(ex, { startRule: 'Statement' }) as Statement;
     // ap_build_config_sub: a first word that reads as empty ("" or '') makes no directive; the line is skipped.
     if (st.type === 'directive' && st.first.value === '') return;
     const reportLine = line.endLine;
