@@ -361,12 +361,9 @@ function depthOf(l: NginxLocation): number {
 /** A request that reaches a server: its first listen port and address, and a Host that picks it. */
 export type ServerRequest = Omit<SimRequest, 'method' | 'uri'> & { host: string };
 
-/** Which server a request goes to (simulate.ts chosenServer, or a stand-in in tests). */
-export type Choose = (request: Omit<SimRequest, 'method'>) => NginxServer | null;
-
 /** How to reach `server`: the first candidate Host whose request the simulator sends to it; null when none does. */
-export function serverRequest(server: NginxServer, choose: Choose, files?: SimRequest['files']): ServerRequest | null {
-  const host = hostCandidates(server).find((h) => choose({ ...requestTo(server, h, files), uri: '/' }) === server);
+export function serverRequest(model: NginxModel, server: NginxServer, files?: SimRequest['files']): ServerRequest | null {
+  const host = hostCandidates(server).find((h) => chosenServer(model, { ...requestTo(server, h, files), uri: '/' }) === server);
   return host === undefined ? null : requestTo(server, host, files);
 }
 
@@ -413,7 +410,7 @@ export function tooDeepForRoutes(model: NginxModel): NginxLocation | undefined {
 export function buildRoutes(model: NginxModel, simulate: Simulate, request: Pick<SimRequest, 'files'> = {}): ServerRoutes[] {
   return model.servers.map((server) => {
     const listen = server.info.listens[0]!;
-    const to = serverRequest(server, (r) => chosenServer(model, r), request.files);
+    const to = serverRequest(model, server, request.files);
     const locations = [...allLocations(server.locations)];
     const routes = locations.map((loc): Route => {
       const route: Route = { location: locationText(loc), file: loc.node.file, line: loc.node.line, depth: depthOf(loc), uri: null, note: null, cells: {} };

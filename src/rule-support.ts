@@ -5,7 +5,7 @@ import type { Directive, ParseResult } from './model.js';
 import { allLocations, modelOf, type NginxLocation, type NginxModel, type NginxServer } from './nginx-model.js';
 import type { Outcome } from './outcome.js';
 import { requestTo, sampleUri, serverRequest } from './routes.js';
-import { chosenServer, simulate } from './simulate.js';
+import { simulate } from './simulate.js';
 
 /** Sends a request to one server; headers not given are absent, files unknown. */
 export type Send = (method: string, uri: string, headers?: Record<string, string>) => Outcome;
@@ -39,12 +39,11 @@ export function probesOf(tree: ParseResult): Probes {
   const cached = cache.get(model);
   if (cached) return cached;
   const sim = (request: Parameters<typeof simulate>[1]): Outcome => simulate(model, request);
-  const choose = (r: Parameters<typeof chosenServer>[1]): NginxServer | null => chosenServer(model, r);
   /** The Host that reaches each server asked about; null when none does. */
   const hosts = new Map<NginxServer, string | null>();
   const hostOf = (server: NginxServer): string | null => {
     let host = hosts.get(server);
-    if (host === undefined) hosts.set(server, (host = serverRequest(server, choose)?.host ?? null));
+    if (host === undefined) hosts.set(server, (host = serverRequest(model, server)?.host ?? null));
     return host;
   };
   const sendTo = (server: NginxServer, host: string): Send => (method, uri, headers = {}) => simulate(model, { ...requestTo(server, host), method, uri, headers });

@@ -8,7 +8,9 @@
 import type { Directive } from './model.js';
 import {
   GET_ONLY_HANDLERS,
+  inherited,
   named,
+  namedUp,
   nearest,
   own,
   PASS_MODULES,
@@ -117,11 +119,9 @@ function select(model: NginxModel, hostHeader: string, port: number, address: st
  * The server a request goes to, chosen as simulate() chooses it (null when
  * none listens, or the target is one nginx refuses), without running it.
  */
-export function chosenServer(model: NginxModel, request: Pick<SimRequest, 'uri' | 'host' | 'port' | 'address'>): NginxServer | null {
-  const target = parseTarget(request.uri);
-  if (!target || normalizePath(target.rawPath) === null) return null;
-  const { selection } = select(model, target.host ?? request.host ?? 'localhost', request.port ?? target.port ?? 80, request.address);
-  return selection ? model.servers[selection.server.index]! : null;
+export function chosenServer(model: NginxModel, request: Omit<SimRequest, 'method'>): NginxServer | null {
+  const line = requestLine(model, { ...request, method: 'GET' });
+  return line.refused === null && line.selection ? model.servers[line.selection.server.index]! : null;
 }
 
 interface Found {
@@ -625,7 +625,7 @@ class Run extends ForkingRun {
   }
 
   private accessRules(level: Level): { denied: boolean; by: Directive | null } {
-    const rules = inheritedEither(level, 'allow', 'deny');
+    const rules = inherited(level, 'allow', 'deny');
     if (!rules) return NOT_DENIED;
     const client = this.request.client;
     for (const d of rules.directives) {
@@ -1173,30 +1173,6 @@ const HANDLER_NAMES: ReadonlySet<string> = new Set([...Object.keys(PASS_MODULES)
 function handlerIn(level: Level): Directive | null {
   const ds = level.directives;
   for (let i = ds.length - 1; i >= 0; i--) if (HANDLER_NAMES.has(ds[i]!.directive)) return ds[i]!;
-  return null;
-}
-
-/**
- * The directives named `name` at the nearest level (this one first) that has
- * any: inherited() for one name, without its copy. Read them, never change them.
- */
-function namedUp(level: Level | null, name: string): readonly Directive[] | undefined {
-  for (let l = level; l; l = l.parent) {
-    const found = named(l, name);
-    if (found) return found;
-  }
-  return undefined;
-}
-
-/** inherited() for two names: their directives, in order, at the nearest level that has either. */
-function inheritedEither(level: Level | null, a: string, b: string): { level: Level; directives: readonly Directive[] } | null {
-  for (let l = level; l; l = l.parent) {
-    const as = named(l, a);
-    const bs = named(l, b);
-    if (!as && !bs) continue;
-    // Both at one level: the level's own order interleaves them.
-    return { level: l, directives: as && bs ? l.directives.filter((d) => d.directive === a || d.directive === b) : (as ?? bs)! };
-  }
   return null;
 }
 
