@@ -2,7 +2,7 @@
 // configuration levels, add_header inheritance, sample requests per
 // location, and what an `error_page 405` does with the request.
 import type { Directive, ParseResult } from './model.js';
-import { allLocations, isProxied, locationsAt, named, modelOf, type Level, type NginxLocation, type NginxModel, type NginxServer } from './nginx-model.js';
+import { allLocations, isProxied, locationsAt, named, namedUp, modelOf, type Level, type NginxLocation, type NginxModel, type NginxServer } from './nginx-model.js';
 import type { Outcome } from './outcome.js';
 import { probesOf } from './rule-support.js';
 
@@ -21,11 +21,7 @@ export function* levels(model: NginxModel): Generator<Level> {
 
 /** The add_header directives in force at a level, as nginx inherits them (the nearest level with any). */
 export function addHeaders(level: Level | null): readonly Directive[] {
-  for (let l = level; l; l = l.parent) {
-    const found = named(l, 'add_header');
-    if (found) return found;
-  }
-  return [];
+  return namedUp(level, 'add_header') ?? [];
 }
 
 export const headerName = (d: Directive): string => (d.args[0] ?? '').toLowerCase();

@@ -305,10 +305,6 @@ const indexes = new WeakMap<Level, LevelIndex>();
  * holds every server of conf.d/*.conf, and every simulated request climbs to
  * it: scanning it each time would make linting quadratic in servers.
  */
-export function levelIndex(level: Level): ReadonlyMap<string, readonly Directive[]> {
-  return indexFor(level).byName;
-}
-
 function indexFor(level: Level): LevelIndex {
   let index = indexes.get(level);
   if (index === undefined || index.directives !== level.directives || index.length !== level.directives.length) {
@@ -375,6 +371,15 @@ export function inherited(level: Level | null, ...names: string[]): { level: Lev
     if (found.length > 0) return { level: l, directives: found };
   }
   return null;
+}
+
+/** inherited() for one name, without the copy: the simulator asks at every request. Read them, never change them. */
+export function namedUp(level: Level | null, name: string): readonly Directive[] | undefined {
+  for (let l = level; l; l = l.parent) {
+    const found = named(l, name);
+    if (found) return found;
+  }
+  return undefined;
 }
 
 /** The last directive named `name` at this level only (no inheritance). */

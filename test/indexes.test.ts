@@ -12,7 +12,7 @@ import { addHeaders, levels, serversWith } from '../src/header-rules.js';
 import { nodeHost, type Host } from '../src/host.js';
 import type { Directive, ParseResult } from '../src/model.js';
 import {
-  buildModel, eachLocation, GET_ONLY_HANDLERS, handlersIn, inherited, levelIndex, locationsAt, modelOf, nearest, own, PASS_MODULES,
+  buildModel, eachLocation, GET_ONLY_HANDLERS, handlersIn, inherited, named, namedUp, locationsAt, modelOf, nearest, own, PASS_MODULES,
   type Level, type NginxLocation, type NginxModel, type NginxServer,
 } from '../src/nginx-model.js';
 import { parseNginx, parseNginxText } from '../src/parse.js';
@@ -63,7 +63,7 @@ function modelOfText(text: string): NginxModel {
 
 const lines = (ds: readonly Directive[] | undefined) => (ds ?? []).map((d) => `${d.directive}@${d.line}`);
 
-describe('levelIndex: a level looked up by directive name', () => {
+describe('named: a level looked up by directive name', () => {
   const model = modelOfText(
     [
       'http {', //                        1
@@ -86,11 +86,20 @@ describe('levelIndex: a level looked up by directive name', () => {
   const [root, x, h] = server.locations as [NginxLocation, NginxLocation, NginxLocation];
 
   it('groups the directives of a level by name, in order', () => {
-    const index = levelIndex(root);
-    expect(lines(index.get('deny'))).toEqual(['deny@7', 'deny@9']);
-    expect(lines(index.get('allow'))).toEqual(['allow@8']);
-    expect(index.get('add_header')).toBeUndefined();
-    expect(lines(levelIndex(model.http).get('server'))).toEqual(['server@4']);
+    expect(lines(named(root, 'deny'))).toEqual(['deny@7', 'deny@9']);
+    expect(lines(named(root, 'allow'))).toEqual(['allow@8']);
+    expect(named(root, 'add_header')).toBeUndefined();
+    expect(lines(named(model.http, 'server'))).toEqual(['server@4']);
+  });
+
+  it('answers the same for a level big enough to be indexed (over 64 directives)', () => {
+    const big = modelOfText(`http {\n${Array.from({ length: 70 }, (_, i) => `    ${i % 7 === 3 ? 'deny' : 'allow'} 10.0.0.${i};\n`).join('')}}\n`).http;
+    expect(big.directives).toHaveLength(70);
+    const denies = big.directives.filter((d) => d.directive === 'deny');
+    expect(named(big, 'deny')).toEqual(denies);
+    expect(lines(named(big, 'deny')).slice(0, 2)).toEqual(['deny@5', 'deny@12']);
+    expect(named(big, 'add_header')).toBeUndefined();
+    expect(inherited(big, 'deny', 'allow')?.directives).toEqual(big.directives);
   });
 
   it('inherited: the nearest level with any, several names in the level\'s own order', () => {
@@ -388,7 +397,7 @@ describe('the indexes answer as a scan does, on every file of the shared corpus'
   const APACHE_FILES = fileURLToPath(new URL('../../shared/corpus/apache/files/', import.meta.url));
   const NAMES = ['add_header', 'allow', 'deny', 'root', 'alias', 'error_page', 'index', 'proxy_pass', 'try_files', 'listen', 'if'];
 
-  it('nginx: inherited, own, nearest and handlersIn at every level', () => {
+  it('nginx: inherited, namedUp, own, nearest and handlersIn at every level', () => {
     let levelsSeen = 0;
     for (const path of nodeHost.listTree(NGINX_FILES)) {
       const model = buildModel(parseNginx(join(NGINX_FILES, path), { comments: true, singleFile: true }));
@@ -404,6 +413,7 @@ describe('the indexes answer as a scan does, on every file of the shared corpus'
         };
         for (const name of NAMES) {
           expect(inherited(level, name)).toEqual(scan(level, [name]));
+          expect(namedUp(level, name)).toEqual(scan(level, [name])?.directives);
           expect(own(level, name)).toBe(level.directives.filter((d) => d.directive === name).at(-1));
           expect(nearest(level, name)).toBe(scan(level, [name])?.directives.at(-1));
         }
