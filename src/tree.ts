@@ -307,7 +307,7 @@ export class Node implements Directive {
     shadow(this, 'argNodes', value);
   }
 
-/** The plain fields, as a Directive literal has them. */
+  /** The plain fields, as a Directive literal has them. */
   toJSON(): Record<string, unknown> {
     const self = this as Directive;
     const out: Record<string, unknown> = { directive: this.directive, line: this.line, args: this.args };
