@@ -49,7 +49,7 @@ export function specsOf(name: string): readonly DirectiveSpec[] {
   return SPECS.get(name) ?? [];
 }
 
-// Context sets are shared: every set that placements() hands out is the one
+// Context sets are shared: every set that walkPlacements hands out is the one
 // object for its members, so what is worked out for a set can be kept on it.
 const specsInCache = new WeakMap<ReadonlySet<Context>, Map<string, DirectiveSpec[]>>();
 
@@ -136,7 +136,6 @@ export function isWholeConfig(nodes: readonly Directive[]): boolean {
   return nodes.some((d) => d.directive === 'events' || PROTOCOLS.has(d.directive));
 }
 
-/** Directives and the context sets they stand in, side by side. */
 /**
  * Every directive with the contexts it stands in, following includes from
  * the include site (a file included from two places is seen in both). The
@@ -170,17 +169,8 @@ function walkPlacements(tree: ParseResult, visit: (d: Directive, contexts: Reado
   file(0, isWholeConfig(main) ? MAIN : shared(fragmentContexts(main)));
 }
 
-export function* placements(tree: ParseResult): Generator<[Directive, ReadonlySet<Context>]> {
-  const found: Array<[Directive, ReadonlySet<Context>]> = [];
-  walkPlacements(tree, (d, contexts) => found.push([d, contexts]));
-  yield* found;
-}
-
 /** Each directive once, with what `judge` says of its first placement that has a problem. */
-export function* problems(
-  tree: ParseResult,
-  judge: (d: Directive, contexts: ReadonlySet<Context>) => string | undefined,
-): Generator<[Directive, string]> {
+export function problems(tree: ParseResult, judge: (d: Directive, contexts: ReadonlySet<Context>) => string | undefined): Array<[Directive, string]> {
   const found: Array<[Directive, string]> = [];
   const reported = new Set<Directive>();
   walkPlacements(tree, (d, contexts) => {
@@ -190,7 +180,7 @@ export function* problems(
     reported.add(d);
     found.push([d, message]);
   });
-  yield* found;
+  return found;
 }
 
 /** Where a finding about a directive points: its name. */
