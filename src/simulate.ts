@@ -9,6 +9,7 @@ import type { Directive } from './model.js';
 import {
   GET_ONLY_HANDLERS,
   inherited,
+  isContentHandler,
   named,
   namedUp,
   nearest,
@@ -1166,13 +1167,10 @@ export function authentication(
   return sub && sub.args[0] !== 'off' ? { kind: 'auth-request', by: sub } : null;
 }
 
-/** The names of content handlers (handlersIn's test), in one Set: Object.hasOwn with a parsed name costs a string-table lookup. */
-const HANDLER_NAMES: ReadonlySet<string> = new Set([...Object.keys(PASS_MODULES), ...GET_ONLY_HANDLERS]);
-
 /** The content handler written directly at a level: the last one wins. Read from the end, without handlersIn's copy. */
 function handlerIn(level: Level): Directive | null {
   const ds = level.directives;
-  for (let i = ds.length - 1; i >= 0; i--) if (HANDLER_NAMES.has(ds[i]!.directive)) return ds[i]!;
+  for (let i = ds.length - 1; i >= 0; i--) if (isContentHandler(ds[i]!)) return ds[i]!;
   return null;
 }
 
