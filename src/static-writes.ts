@@ -5,7 +5,7 @@
 // location regex can match URIs under a prefix is decided with refa.
 import { createRequire } from 'node:module';
 import type * as Refa from 'refa';
-import { locationsAt, type Level, type NginxLocation, type NginxServer } from './nginx-model.js';
+import { handlersIn, locationsAt, named, namedUp, PASS_MODULES, type Level, type NginxLocation, type NginxServer } from './nginx-model.js';
 import { normalizePath } from './nginx-vars.js';
 import type { Outcome } from './outcome.js';
 import { compilePcre, execPcre } from './pcre.js';
@@ -35,6 +35,24 @@ export function staticRefuses(o: Outcome): boolean {
   // A handler the simulator does not model ends its branch with cannotTell, never as 'static'.
   return o.branches.some((b) => b.status === 405 && b.producer === 'static') && o.branches.every((b) => b.producer !== 'upstream');
 }
+
+/**
+ * Every request that ends in `loc` goes to its backend, or gets an error of
+ * its own (403, 401, 404): the content handler that wins is a `*_pass` other
+ * than memcached_pass, and nothing can send the request elsewhere first. No
+ * `if`, nested location or `limit_except` in it, no rewrite or return of its
+ * own, and no try_files, error_page or auth_request there or above (an error
+ * page in a named location keeps the method). The static module never answers
+ * such a location, whatever the URI: no URI has to be found to know it.
+ */
+export function alwaysPasses(loc: NginxLocation): boolean {
+  const handler = handlersIn(loc).pop()?.directive;
+  if (handler === undefined || handler === 'memcached_pass' || !Object.hasOwn(PASS_MODULES, handler)) return false;
+  if (loc.ifs.size > 0 || loc.locations.length > 0 || loc.limitExcept !== null) return false;
+  return named(loc, 'rewrite') === undefined && named(loc, 'return') === undefined && UP_DETOURS.every((name) => namedUp(loc, name) === undefined);
+}
+
+const UP_DETOURS = ['try_files', 'error_page', 'auth_request'];
 
 /**
  * The write methods the static module refuses with 405 at `uri` (POST only

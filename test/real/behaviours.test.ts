@@ -293,8 +293,10 @@ location /custom/ { error_page 405 /custom.html; }
 location /nopage/ { error_page 405 /nothere.html; }
 location /abs/ { error_page 405 http://example.com/sorry; }
 location /abs301/ { error_page 405 =301 http://example.com/sorry; }
-location @backend { proxy_pass ${B(s)}; }`,
-    files: { 'uri/a.txt': 'a', 'named/a.txt': 'a', 'custom.html': 'c', 'custom/a.txt': 'a', 'tourl/a.txt': 'a' },
+location @backend { proxy_pass ${B(s)}; }
+location /deniedpass/ { deny all; error_page 403 @static; proxy_pass ${B(s)}; }
+location @static { }`,
+    files: { 'uri/a.txt': 'a', 'named/a.txt': 'a', 'custom.html': 'c', 'custom/a.txt': 'a', 'tourl/a.txt': 'a', 'deniedpass/a.txt': 'a' },
     cases: [
       ['PUT /uri/a.txt', 200],
       ['POST /uri/a.txt', 200],
@@ -306,6 +308,9 @@ location @backend { proxy_pass ${B(s)}; }`,
       ['PUT /nopage/a.txt', 404],
       ['PUT /abs/a.txt', { status: 302, location: 'http://example.com/sorry' }],
       ['PUT /abs301/a.txt', { status: 301, location: 'http://example.com/sorry' }],
+      // A proxied location's own error page, in a named location, keeps PUT for the static module.
+      ['PUT /deniedpass/a.txt', 405],
+      ['GET /deniedpass/a.txt', 403],
     ],
   },
   {
