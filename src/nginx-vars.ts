@@ -44,11 +44,6 @@ function isNameChar(c: number): boolean {
   return (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a) || c === 0x5f;
 }
 
-/** The variables a text uses, in order. */
-export function variablesIn(text: string): string[] {
-  return [...text.matchAll(/\$(?:\{([A-Za-z0-9_]+)\}|([A-Za-z0-9_]+))/g)].map((m) => m[1] ?? m[2]!);
-}
-
 export interface Target {
   /** The path as sent, before decoding. */
   rawPath: string;
