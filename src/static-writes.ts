@@ -16,10 +16,21 @@ export const WRITE_PATH_WORDS = ['api', 'graphql', 'upload', 'submit', 'login', 
 
 /** Whether a location name (prefix or regex) contains one of `words`: `.ext` as an extension, others as whole path words. */
 export function looksLikeWritePath(name: string, words: readonly string[]): string | undefined {
+  // Servers made from one template repeat their location names: each name is read once per word list.
+  let known = namesRead.get(words);
+  if (!known) namesRead.set(words, (known = new Map()));
+  const seen = known.get(name);
+  if (seen !== undefined) return seen === NO_WORD ? undefined : seen;
   const plain = name.replace(/\\(.)/g, '$1').toLowerCase();
   const tokens = new Set(plain.split(/[^a-z0-9]+/));
-  return words.find((w) => (w.startsWith('.') ? extension(w).test(plain) : tokens.has(w.toLowerCase())));
+  const found = words.find((w) => (w.startsWith('.') ? extension(w).test(plain) : tokens.has(w.toLowerCase())));
+  if (known.size >= MEMO_MAX) known.clear();
+  known.set(name, found ?? NO_WORD);
+  return found;
 }
+
+const NO_WORD = Symbol('none');
+const namesRead = new WeakMap<readonly string[], Map<string, string | typeof NO_WORD>>();
 
 const extensions = new Map<string, RegExp>();
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { allLocations } from '../src/nginx-model.js';
-import { alwaysPasses } from '../src/static-writes.js';
+import { alwaysPasses, looksLikeWritePath } from '../src/static-writes.js';
 import { modelOfText } from './helpers/agree.js';
 
 const locationsOf = (text: string) => modelOfText(text).servers.flatMap((s) => allLocations(s.locations));
@@ -34,5 +34,19 @@ describe('alwaysPasses: a location the static module can never answer', () => {
 `);
     expect(locations.filter(alwaysPasses).map((l) => l.name)).toEqual(['/proxy', '/fastcgi', '/guarded']);
     expect(locations).toHaveLength(16);
+  });
+});
+
+describe('looksLikeWritePath: remembered per word list', () => {
+  it('answers each word list for itself, the second time as the first', () => {
+    const api = ['api'];
+    const php = ['.php'];
+    for (let i = 0; i < 2; i++) {
+      expect(looksLikeWritePath('/api/x.php', api)).toBe('api');
+      expect(looksLikeWritePath('/api/x.php', php)).toBe('.php');
+      expect(looksLikeWritePath('/static/', api)).toBeUndefined();
+      expect(looksLikeWritePath('\\.phpx$', php)).toBeUndefined();
+      expect(looksLikeWritePath('/apis/', api)).toBeUndefined();
+    }
   });
 });
