@@ -118,10 +118,26 @@ export function* walk(nodes: readonly Directive[], parents: Directive[] = []): G
 
 /** Every directive (no comments) in document order, without following includes. */
 export function* directives(nodes: readonly Directive[]): Generator<Directive> {
-  for (const node of nodes) {
+  // One generator with a stack: nested ones pass each node up through every level (a tenth of a second at 160k lines).
+  const lists = [nodes];
+  const next = [0];
+  while (lists.length > 0) {
+    const top = lists.length - 1;
+    const list = lists[top]!;
+    const i = next[top]!;
+    if (i === list.length) {
+      lists.pop();
+      next.pop();
+      continue;
+    }
+    next[top] = i + 1;
+    const node = list[i]!;
     if (node.directive === '#') continue;
     yield node;
-    if (node.block) yield* directives(node.block);
+    if (node.block) {
+      lists.push(node.block);
+      next.push(0);
+    }
   }
 }
 
