@@ -5,7 +5,7 @@ import { parse as peggyNginx, SyntaxError as PeggySyntaxError } from '#grammar/n
 import type { Directive, ParseError, ParsedFile, ParseResult, ParseWarning } from './model.js';
 import { binaryOffset, nodeHost, type Host } from './host.js';
 import { boundIncludeNesting } from './model.js';
-import { CommentNode, Interner, lineStarts, moveToLine, Node, SourceText } from './tree.js';
+import { CommentNode, Interner, lineStarts, moveToLine, Node, ownCopy, SourceText } from './tree.js';
 
 export interface NginxParseOptions {
   /** Keep `#` comments as `{directive: "#"}` nodes (crossplane --include-comments). */
@@ -45,12 +45,12 @@ class NginxBuilder {
   }
 
   argComment(text: string, offset: number, endOffset: number): void {
-    this.pending.push(new CommentNode(this.src, text, offset, endOffset));
+    this.pending.push(new CommentNode(this.src, ownCopy(text), offset, endOffset));
   }
 
   /** A comment that stands on its own: kept only when comments are asked for. */
   comment(text: string, offset: number, endOffset: number): CommentNode | null {
-    return this.comments ? new CommentNode(this.src, text, offset, endOffset) : null;
+    return this.comments ? new CommentNode(this.src, ownCopy(text), offset, endOffset) : null;
   }
 
   /** `end`: null after ";", the children of a block, or a Lua block's text. */
@@ -102,10 +102,12 @@ function stripIfParens(args: string[], argAt: number, src: SourceText): number {
   const last = argAt + args.length - 1;
   const head = args[0]!.slice(1);
   args[0] = head.trimStart();
-  if (!src.argQuoted(first)) src.moveArg(first, src.argOffset(first) + 1 + head.length - args[0].length, src.argEnd(first));
+  if (src.argQuoted(first)) src.keepRaw(first);
+  else src.moveArg(first, src.argOffset(first) + 1 + head.length - args[0].length, src.argEnd(first));
   const tail = args[args.length - 1]!.slice(0, -1);
   args[args.length - 1] = tail.trimEnd();
-  if (!src.argQuoted(last)) src.moveArg(last, src.argOffset(last), src.argEnd(last) - (1 + tail.length - args[args.length - 1]!.length));
+  if (src.argQuoted(last)) src.keepRaw(last);
+  else src.moveArg(last, src.argOffset(last), src.argEnd(last) - (1 + tail.length - args[args.length - 1]!.length));
   const from = args[0] === '' ? 1 : 0;
   const to = args.length - (args[args.length - 1] === '' && args.length > from ? 1 : 0);
   args.length = to;
@@ -151,7 +153,7 @@ export function parseNginxText(
   file: string,
   comments = false,
 ): { parsed: Directive[]; errors: ParseError[]; lines: number } {
-  const { parsed, errors, lines } = readNginx(text, file, comments, new Interner());
+  const { parsed, errors, lines } = readNginx(text, file, comments, new Interner(true));
   return { parsed, errors, lines };
 }
 
@@ -161,6 +163,9 @@ function readNginx(text: string, file: string, comments: boolean, strings: Inter
   try {
     const parsed = peggyNginx(text, { grammarSource: file, handlerBlocks: HANDLER_BLOCKS, maxDepth: MAX_DEPTH, tree }) as Directive[];
     src.seal();
+    // The text is a fifth of a parsed tree; raw texts come from the values (the
+    // strings kept are copies, not slices of it).
+    src.forgetText();
     // Statements end children first; includes are followed in document order.
     const includes = tree.includes.sort((a, b) => a.offset - b.offset);
     return { parsed, errors: [], lines: src.lines, includes };
@@ -237,7 +242,7 @@ export function parseNginx(file: string, options: NginxParseOptions = {}): Parse
   const config: ParsedFile[] = [];
   const indexOf = new Map<string, number>();
   const edges: Array<Array<[Directive, number]>> = [];
-  const strings = new Interner();
+  const strings = new Interner(true);
   // Thousands of servers include the same snippet: one frozen list for each file.
   const single = new Map<number, number[]>();
   const onlyFile = (i: number): number[] => {

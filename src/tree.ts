@@ -19,10 +19,20 @@ export function lineStarts(text: string): Int32Array {
   return starts;
 }
 
+/**
+ * A string with no tie to the text it was cut from: V8 keeps a whole file's
+ * text alive for a slice of 13 characters or more. JSON.parse makes a new string.
+ */
+export function ownCopy(text: string): string {
+  return text.length < 13 ? text : (JSON.parse(JSON.stringify(text)) as string);
+}
+
 /** One file as its nodes see it: its name, text and line starts, and its arguments' offsets. */
 export class SourceText {
   readonly starts: Int32Array;
-  /** Two ints an argument, in the order the parser read them: offset, then endOffset (~endOffset when quoted). */
+  /** The file's text; undefined after forgetText(). */
+  text: string | undefined;
+  /** Two ints an argument, in the order the parser read them: offset (~offset when in single quotes), then endOffset (~endOffset when quoted). */
   private spans = new Int32Array(256);
   private used = 0;
   /** The line index last found, where the next search starts. */
@@ -32,13 +42,16 @@ export class SourceText {
   private nodesUsed = 0;
   /** The argument nodes built (Node.argNodes), by node index. */
   private built: Map<number, Arg[]> | undefined;
+  /** Raw texts that the values do not give back once the text is forgotten (keepRaw), by argument index. */
+  private raws: Map<number, string> | undefined;
 
   /** `starts` may be given, e.g. with a byte order mark skipped. */
   constructor(
     readonly file: string,
-    readonly text: string,
+    text: string,
     starts?: Int32Array,
   ) {
+    this.text = text;
     this.starts = starts ?? lineStarts(text);
   }
 
@@ -83,7 +96,7 @@ export class SourceText {
       grown.set(this.spans);
       this.spans = grown;
     }
-    this.spans[this.used] = offset;
+    this.spans[this.used] = quoted && this.text?.charCodeAt(offset) === 39 ? ~offset : offset;
     this.spans[this.used + 1] = quoted ? ~endOffset : endOffset;
     this.used += 2;
     return (this.used >> 1) - 1;
@@ -95,7 +108,8 @@ export class SourceText {
   }
 
   argOffset(i: number): number {
-    return this.spans[2 * i]!;
+    const o = this.spans[2 * i]!;
+    return o < 0 ? ~o : o;
   }
 
   argEnd(i: number): number {
@@ -109,7 +123,7 @@ export class SourceText {
 
   /** Moves an argument's span (crossplane trims the parentheses of `if`). */
   moveArg(i: number, offset: number, endOffset: number): void {
-    this.spans[2 * i] = offset;
+    this.spans[2 * i] = this.spans[2 * i]! < 0 ? ~offset : offset;
     this.spans[2 * i + 1] = this.argQuoted(i) ? ~endOffset : endOffset;
   }
 
@@ -170,6 +184,28 @@ export class SourceText {
     if (this.nodesUsed < this.nodes.length) this.nodes = this.nodes.slice(0, this.nodesUsed);
   }
 
+  /**
+   * Drops the text, the largest part of a file's record (nginx only): an
+   * nginx argument's raw text follows from its value, bare words are their
+   * value, and quoted ones escape only their quote. keepRaw() keeps the rest.
+   */
+  forgetText(): void {
+    this.text = undefined;
+  }
+
+  /** Keeps argument `i`'s raw text, when its value no longer gives it back. */
+  keepRaw(i: number): void {
+    if (this.text !== undefined) (this.raws ??= new Map()).set(i, ownCopy(this.text.slice(this.argOffset(i), this.argEnd(i))));
+  }
+
+  private rawOf(i: number, value: string): string {
+    const kept = this.raws?.get(i);
+    if (kept !== undefined) return kept;
+    if (!this.argQuoted(i)) return value;
+    const quote = this.spans[2 * i]! < 0 ? "'" : '"';
+    return quote + value.replaceAll(quote, `\\${quote}`) + quote;
+  }
+
   /** The node of argument `i`, whose value is `value`. */
   arg(i: number, value: string): Arg {
     const offset = this.argOffset(i);
@@ -178,7 +214,7 @@ export class SourceText {
     const endLine = this.lineIndex(endOffset);
     return {
       value,
-      raw: this.text.slice(offset, endOffset),
+      raw: this.text !== undefined ? this.text.slice(offset, endOffset) : this.rawOf(i, value),
       quoted: this.argQuoted(i),
       file: this.file,
       offset,
@@ -383,11 +419,15 @@ export class Interner {
   private readonly singles = new Map<string, string[]>();
   private readonly lists = new Map<string, string[]>();
 
+  /** With `copy`, each new text is kept as an ownCopy, so that the file's text can go. */
+  constructor(private readonly copy = false) {}
+
   get(text: string): string {
     const known = this.strings.get(text);
     if (known !== undefined) return known;
-    this.strings.set(text, text);
-    return text;
+    const own = this.copy ? ownCopy(text) : text;
+    this.strings.set(own, own);
+    return own;
   }
 
   /** `values` (interned strings, an array no one else holds), or the equal list met before. */

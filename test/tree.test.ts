@@ -1,11 +1,15 @@
 // The compact nodes of src/tree.ts: computed fields, copies, shared argument
 // lists, and what JSON.stringify gives.
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { parseApacheText } from '../src/apache-parse.js';
 import type { Directive } from '../src/model.js';
 import { walk } from '../src/model.js';
 import { parseNginxText } from '../src/parse.js';
 import { copyNode, Interner, type Node } from '../src/tree.js';
+import { NGINX_CORPUS } from './helpers/corpus.js';
 
 const nginx = (text: string): Directive[] => {
   const { parsed, errors } = parseNginxText(text, 'n.conf', true);
@@ -111,6 +115,72 @@ describe('nodes', () => {
     expect([dir!.section, dir!.lower, dir!.reportLine, dir!.endLine, dir!.endColumn]).toEqual([true, 'directory', 1, 3, 13]);
     expect([dir!.block![0]!.section, dir!.block![0]!.lower]).toEqual([undefined, 'require']);
     expect(copyNode(dir!, { block: [] }).section).toBe(true);
+  });
+});
+
+describe('raw texts once the file text is gone', () => {
+  const raws = (text: string): Array<[string, string]> =>
+    nginx(text).flatMap((d) => d.argNodes.map((a): [string, string] => [a.raw, text.slice(a.offset, a.endOffset)]));
+
+  it('are the source text of every argument: quotes, escapes, if parentheses, Lua', () => {
+    const text = [
+      `a "x\\"y" 'p\\'q' "it's" 'say "hi"' '\\\\' "a\\\\\\"b" b\\ c "multi\nline";`,
+      `if ("(a" = $b) { }`,
+      `if ( $a ~ "b)" ) { }`,
+      `if ($a) { }`,
+      `content_by_lua_block { ngx.say("}") }`,
+      '',
+    ].join('\n');
+    const got = raws(text);
+    expect(got.map(([raw]) => raw)).toEqual([
+      '"x\\"y"', "'p\\'q'", `"it's"`, `'say "hi"'`, "'\\\\'", '"a\\\\\\"b"', 'b\\ c', '"multi\nline"',
+      '"(a"', '=', '$b', '$a', '~', '"b)"', '$a', ' ngx.say("}") ',
+    ]);
+    for (const [raw, source] of got) expect(raw).toBe(source);
+    const [node] = nginx(text);
+    expect((node as Node).src.text).toBeUndefined();
+  });
+
+  it('are the source text of every argument of random statements, quoted or not', () => {
+    // Quoted words hold both quotes, escaped or not, and other escapes; bare ones escapes too.
+    const inner = fc.array(fc.constantFrom('a', ' ', '"', "'", '\\"', "\\'", '\\\\', '\\n', '$b', '{', ';', '#', '\n', '(', ')'), { maxLength: 8 });
+    const quoted = fc.tuple(fc.constantFrom('"', "'"), inner).map(([q, parts]) => q + parts.map((p) => (p === q ? `\\${q}` : p)).join('') + q);
+    const bare = fc.constantFrom('a', '$b', 'a\\ b', '(x', 'y)', '\\;', '\\"');
+    let quotedSeen = 0;
+    fc.assert(
+      fc.property(fc.array(fc.oneof(quoted, bare), { minLength: 1, maxLength: 4 }), fc.boolean(), (words, asIf) => {
+        const text = asIf ? `if (${words.join(' ')}) { }\n` : `d ${words.join(' ')};\n`;
+        const { parsed, errors } = parseNginxText(text, 'n.conf', true);
+        // nginx refuses some of them (an empty quoted word after `if (`, say): nothing to check.
+        if (errors.length > 0) return;
+        for (const [d] of walk(parsed)) {
+          for (const a of d.argNodes) {
+            expect(a.raw).toBe(text.slice(a.offset, a.endOffset));
+            if (a.quoted) quotedSeen++;
+          }
+        }
+      }),
+      { seed: 9, numRuns: 1000 },
+    );
+    expect(quotedSeen).toBeGreaterThan(500);
+  });
+
+  it('are the source text of every argument of the corpus', () => {
+    const root = join(NGINX_CORPUS, 'files');
+    let checked = 0;
+    for (const repo of readdirSync(root)) {
+      for (const name of readdirSync(join(root, repo))) {
+        const text = readFileSync(join(root, repo, name), 'utf8');
+        const { parsed } = parseNginxText(text, name, true);
+        for (const [d] of walk(parsed)) {
+          for (const a of d.argNodes) {
+            if (a.raw !== text.slice(a.offset, a.endOffset)) expect([repo, name, a.line, a.raw]).toEqual([repo, name, a.line, text.slice(a.offset, a.endOffset)]);
+            checked++;
+          }
+        }
+      }
+    }
+    expect(checked).toBeGreaterThan(20000);
   });
 });
 
