@@ -1,15 +1,15 @@
 import type { Directive } from '../src/model.js';
-import { corsHeaders, limitedLocations, limitText, preflightBranch, probe, restriction } from '../src/limit-except.js';
+import { corsSetters, limitedLocations, limitText, preflightBranch, probe, restriction } from '../src/limit-except.js';
 import { inherited, named, type Level, type NginxLocation } from '../src/nginx-model.js';
 import { defineRule } from '../src/rule.js';
 
 /** Where the location sets up CORS: Access-Control-* headers it sends, or an OPTIONS `if` branch. */
 function corsSetup(location: NginxLocation): Directive | undefined {
-  const added = corsHeaders(inherited(location, 'add_header')?.directives ?? []);
+  const added = corsSetters(inherited(location, 'add_header')?.directives ?? []);
   // more_set_headers at any level up: looked up by name, the http level holds every server.
   const more: Directive[] = [];
-  for (let l: Level | null = location; l; l = l.parent) more.push(...corsHeaders(named(l, 'more_set_headers') ?? []));
-  const branches = [...location.ifs.keys()].filter((d) => preflightBranch(location, d) || corsHeaders(location.ifs.get(d)!.directives).length > 0);
+  for (let l: Level | null = location; l; l = l.parent) more.push(...corsSetters(named(l, 'more_set_headers') ?? []));
+  const branches = [...location.ifs.keys()].filter((d) => preflightBranch(location, d) || corsSetters(location.ifs.get(d)!.directives).length > 0);
   return [...branches, ...added, ...more][0];
 }
 

@@ -78,7 +78,7 @@ export function deniesAll(limit: LimitExcept): boolean {
 const CORS_HEADER = /^access-control-/i;
 
 /** `add_header` or `more_set_headers` directives among `directives` that set an Access-Control-* header. */
-export function corsHeaders(directives: readonly Directive[]): Directive[] {
+export function corsSetters(directives: readonly Directive[]): Directive[] {
   return directives.filter(
     (d) =>
       (d.directive === 'add_header' && CORS_HEADER.test(d.args[0] ?? '')) ||
@@ -91,7 +91,7 @@ export function preflightBranch(location: NginxLocation, node: Directive): boole
   const test = methodTest(node);
   if (!test || !test('OPTIONS') || test('GET')) return false;
   const body = location.ifs.get(node)?.directives ?? [];
-  return corsHeaders(body).length > 0 || body.some((d) => d.directive === 'return' && /^2\d\d$/.test(d.args[0] ?? ''));
+  return corsSetters(body).length > 0 || body.some((d) => d.directive === 'return' && /^2\d\d$/.test(d.args[0] ?? ''));
 }
 
 /** True when the block includes a file that could not be read: what it restricts is not known. */
