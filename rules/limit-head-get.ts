@@ -9,7 +9,7 @@ export default defineRule({
   severity: 'warning',
   options: {},
   check(ctx) {
-    for (const { node } of apacheNodes(ctx.tree)) {
+    for (const node of apacheNodes(ctx.tree).nodes) {
       if (!isLimit(node) || !node.args.includes('HEAD') || node.args.includes('GET')) continue;
       const effect = lowerName(node) === 'limit' ? 'restricts GET as well' : 'leaves GET open as well';
       ctx.report(

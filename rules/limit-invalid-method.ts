@@ -14,9 +14,12 @@ export default defineRule({
     const known = registeredMethods(ctx.tree);
     // apacheNodes does not enter sections no 2.4 reads, such as <IfVersion >= 2.5.1>,
     // where AllowMethods' +GET/-GET merging is meant for a later httpd.
-    for (const { node, htaccess } of apacheNodes(ctx.tree)) {
+    const list = apacheNodes(ctx.tree);
+    for (let i = 0; i < list.length; i++) {
+      const node = list.nodes[i]!;
       const found = methodNames(node);
       if (!found) continue;
+      const { htaccess } = list.at(i);
       const isLimit = found.kind === 'limit' && node.directive.toLowerCase() === 'limit';
       const unknown = found.names.filter((n) => !known.has(n));
       const trace = isLimit && found.names.includes('TRACE');

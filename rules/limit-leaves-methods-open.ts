@@ -9,9 +9,11 @@ export default defineRule({
   severity: 'warning',
   options: {},
   check(ctx) {
-    for (const n of apacheNodes(ctx.tree)) {
-      const { node } = n;
+    const list = apacheNodes(ctx.tree);
+    for (let i = 0; i < list.length; i++) {
+      const node = list.nodes[i]!;
       if (!isLimit(node) || lowerName(node) !== 'limit' || !restricts(node.block ?? [])) continue;
+      const n = list.at(i);
       // Inside a <LimitExcept> the other methods are that section's business.
       if (n.parents.some((p) => lowerName(p) === 'limitexcept')) continue;
       const around = siblings(containerOf(n)).filter((d) => d !== node);

@@ -9,9 +9,11 @@ export default defineRule({
   severity: 'warning',
   options: {},
   check(ctx) {
-    for (const { node, parents } of apacheNodes(ctx.tree)) {
+    const list = apacheNodes(ctx.tree);
+    for (let i = 0; i < list.length; i++) {
+      const node = list.nodes[i]!;
       // The outermost <Limit*> reports for its nested ones.
-      if (!isLimit(node) || parents.some(isLimit)) continue;
+      if (!isLimit(node) || list.at(i).parents.some(isLimit)) continue;
       for (const d of nonAccessInside(node)) {
         ctx.report(
           d,

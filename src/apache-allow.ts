@@ -138,5 +138,6 @@ export function missingAllow(tree: ParseResult): AllowProblem[] {
 
 /** Whether the tree turns TRACE off somewhere (then Apache's early 405s carry an empty Allow). */
 export function traceOff(tree: ParseResult): boolean {
-  return [...apacheNodes(tree)].some(({ node }) => lowerName(node) === 'traceenable' && node.args[0]?.toLowerCase() === 'off');
+  for (const node of apacheNodes(tree).nodes) if (lowerName(node) === 'traceenable' && node.args[0]?.toLowerCase() === 'off') return true;
+  return false;
 }

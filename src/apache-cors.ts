@@ -58,7 +58,7 @@ function chainRefusesOptions(conds: readonly Directive[]): boolean {
 }
 
 /** RewriteRules that refuse OPTIONS, with their status. */
-function rewriteBlocks(nodes: readonly ApacheNode[]): Array<{ at: ApacheNode; status: number }> {
+function rewriteBlocks(nodes: Iterable<ApacheNode>): Array<{ at: ApacheNode; status: number }> {
   const out: Array<{ at: ApacheNode; status: number }> = [];
   const pending = new Map<Directive | ParsedFile, Directive[]>();
   for (const n of nodes) {

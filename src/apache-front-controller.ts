@@ -95,9 +95,12 @@ function collectRewriteRules(tree: ParseResult): RewriteRuleInfo[] {
   const rules: RewriteRuleInfo[] = [];
   const ruleContexts: RewriteContext[] = [];
   const order: RewriteContext[] = [];
-  for (const { node, parents, file, htaccess } of apacheNodes(tree)) {
+  const list = apacheNodes(tree);
+  for (let i = 0; i < list.length; i++) {
+    const node = list.nodes[i]!;
     const name = lowerName(node);
     if (name !== 'rewritecond' && name !== 'rewriterule' && name !== 'rewriteengine') continue;
+    const { parents, file, htaccess } = list.at(i);
     const context = contextOf(file, parents);
     if (name === 'rewriteengine') {
       // The last RewriteEngine of a context wins.

@@ -16,7 +16,7 @@ const unresolved = (word: string): boolean => word.includes('$');
 /** APACHE_METHODS plus every RegisterHttpMethod of the tree (names as written: the registry is case-sensitive). */
 export function registeredMethods(tree: ParseResult): Set<string> {
   const known = new Set(APACHE_METHODS);
-  for (const { node } of apacheNodes(tree)) if (!node.section && lowerName(node) === 'registerhttpmethod') for (const a of node.args) known.add(a);
+  for (const node of apacheNodes(tree).nodes) if (!node.section && lowerName(node) === 'registerhttpmethod') for (const a of node.args) known.add(a);
   return known;
 }
 

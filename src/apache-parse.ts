@@ -15,7 +15,7 @@ import type { Directive, IgnoredText, ParseError, ParsedFile, ParseResult, Parse
 import { nodeHost, type Host } from './host.js';
 import { boundIncludeNesting } from './model.js';
 import { binaryError, INCLUDE_CYCLE, joinPath, MAX_DEPTH } from './parse.js';
-import { ApacheNode, CommentNode, Interner, lineStarts, SourceText } from './tree.js';
+import { ApacheNode, CommentNode, Interner, lineStarts, moveEnd, SourceText } from './tree.js';
 
 export interface ApacheParseOptions {
   /** Keep `#` comments as `{directive: "#"}` nodes. */
@@ -393,7 +393,7 @@ export function parseApacheText(text: string, file: string, options: ApacheTextO
       (open.ignored ??= []).push(ignored);
       ignoredCloses.push({ ignored, after: open });
     }
-    open.endOffset = line.endAt(st.first.end, st.first.start);
+    moveEnd(open, line.endAt(st.first.end, st.first.start));
     // Exactly as long as it is: a pushed array keeps room for more (three children take 184 bytes instead of 72).
     open.block = open.block!.slice();
     stack.pop();

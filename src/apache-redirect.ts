@@ -62,10 +62,13 @@ function candidates(tree: ParseResult): Candidate[] {
     if (code === null) continue;
     out.push({ node: rule.node, code, source: rule.pattern, regex: true, target: rule.substitution, parents: rule.parents, file: rule.file.file, rule });
   }
-  for (const { node, parents, file } of apacheNodes(tree)) {
+  const list = apacheNodes(tree);
+  list.nodes.forEach((node, i) => {
     const r = aliasRedirect(node);
-    if (r) out.push({ node, parents, file: file.file, ...r });
-  }
+    if (!r) return;
+    const { parents, file } = list.at(i);
+    out.push({ node, parents, file: file.file, ...r });
+  });
   return out;
 }
 
@@ -192,9 +195,12 @@ function contexts(tree: ParseResult): Contexts {
   };
   const found: Contexts = { fronts: new Map(), proxies: new Map(), key };
   for (const r of rewriteRules(tree)) if (frontController(r)) add(found.fronts, key(r.file.file, r.parents), r);
-  for (const { node, parents, file } of apacheNodes(tree)) {
-    if (lowerName(node) === 'proxypass' && node.args.length >= 2 && node.args[1] !== '!') add(found.proxies, key(file.file, parents), node);
-  }
+  const list = apacheNodes(tree);
+  list.nodes.forEach((node, i) => {
+    if (lowerName(node) !== 'proxypass' || node.args.length < 2 || node.args[1] === '!') return;
+    const { parents, file } = list.at(i);
+    add(found.proxies, key(file.file, parents), node);
+  });
   contextsOf.set(tree, found);
   return found;
 }

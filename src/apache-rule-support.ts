@@ -39,7 +39,7 @@ export function rootFiles(tree: ParseResult): readonly ParsedFile[] {
   return found;
 }
 
-const nodesOf = new WeakMap<ParseResult, readonly ApacheNode[]>();
+const nodesOf = new WeakMap<ParseResult, ApacheNodeList>();
 
 /** A file as its nodes' entries see it. */
 interface FileOfNodes {
@@ -47,8 +47,6 @@ interface FileOfNodes {
   htaccess: boolean;
 }
 
-// An entry of apacheNodes: a large config has hundreds of thousands, kept
-// while the tree is linted, so the file's two fields are shared (8 bytes less each).
 class NodeEntry implements ApacheNode {
   constructor(
     readonly node: Directive,
@@ -66,29 +64,80 @@ class NodeEntry implements ApacheNode {
 }
 
 /**
+ * The nodes apacheNodes lists. A large config has hundreds of thousands, kept
+ * while its tree is linted: the list holds each node and the index of its
+ * block (12 bytes), and makes an entry (48 bytes) each time one is read.
+ * Copying the list ([...list]) would make them all at once; a walk that looks
+ * for a few names reads `nodes` and asks at(i) for the entries it wants.
+ */
+export class ApacheNodeList implements Iterable<ApacheNode> {
+  constructor(
+    /** The nodes, in the list's order. */
+    readonly nodes: readonly Directive[],
+    private readonly blockOf: Int32Array,
+    /** By block: the enclosing sections, and the file. */
+    private readonly parents: readonly Directive[][],
+    private readonly files: readonly FileOfNodes[],
+  ) {}
+
+  get length(): number {
+    return this.nodes.length;
+  }
+
+  at(i: number): ApacheNode {
+    const b = this.blockOf[i]!;
+    return new NodeEntry(this.nodes[i]!, this.parents[b]!, this.files[b]!);
+  }
+
+  *[Symbol.iterator](): Iterator<ApacheNode> {
+    for (let i = 0; i < this.nodes.length; i++) yield this.at(i);
+  }
+
+  filter(keep: (n: ApacheNode) => boolean): ApacheNode[] {
+    const out: ApacheNode[] = [];
+    for (let i = 0; i < this.nodes.length; i++) {
+      const n = this.at(i);
+      if (keep(n)) out.push(n);
+    }
+    return out;
+  }
+}
+
+/**
  * Every directive and section (no comments) in document order, following
  * Include into the included files where the Include stands, each node once.
  * Sections no Apache 2.4 reads are not entered (see unreadBy24). Listed once
  * per tree: every Apache rule walks them.
  */
-export function apacheNodes(tree: ParseResult): readonly ApacheNode[] {
+export function apacheNodes(tree: ParseResult): ApacheNodeList {
   const known = nodesOf.get(tree);
   if (known) return known;
-  // Walked twice, to count and then to fill an array exactly that long: for
+  // Walked twice, to count and then to fill arrays exactly that long: for
   // a large config a pushed one would leave copies of itself behind as it grows.
-  let out: ApacheNode[] | null = null;
+  let nodes: Directive[] | null = null;
+  let blockOf = new Int32Array(0);
+  const parentsOf: Directive[][] = [];
+  const filesOf: FileOfNodes[] = [];
   const walk = (): number => {
     let n = 0;
     // A file's second visit would add nothing (each visit is whole: a cycle
     // stops at the file being read), so it is skipped.
     const visited = new Set<number>();
-    const visit = (of: FileOfNodes, nodes: readonly Directive[], parents: Directive[]): void => {
-      for (const node of nodes) {
+    const visit = (of: FileOfNodes, block: readonly Directive[], parents: Directive[]): void => {
+      const b = parentsOf.length;
+      if (nodes) {
+        parentsOf.push(parents);
+        filesOf.push(of);
+      }
+      for (const node of block) {
         if (node.directive === '#') continue;
-        if (out) out[n] = new NodeEntry(node, parents, of);
+        if (nodes) {
+          nodes[n] = node;
+          blockOf[n] = b;
+        }
         n++;
         // concat, not a spread: the array is kept, exactly as long as it is.
-        if (node.block && !unreadBy24(node)) visit(of, node.block, out ? parents.concat([node]) : parents);
+        if (node.block && !unreadBy24(node)) visit(of, node.block, nodes ? parents.concat([node]) : parents);
         for (const i of node.includes ?? []) {
           const inc = tree.config[i];
           if (inc && !visited.has(i)) {
@@ -106,10 +155,13 @@ export function apacheNodes(tree: ParseResult): readonly ApacheNode[] {
     }
     return n;
   };
-  out = new Array<ApacheNode>(walk());
+  const count = walk();
+  nodes = new Array<Directive>(count);
+  blockOf = new Int32Array(count);
   walk();
-  nodesOf.set(tree, out);
-  return out;
+  const list = new ApacheNodeList(nodes, blockOf, parentsOf, filesOf);
+  nodesOf.set(tree, list);
+  return list;
 }
 
 /** The lower-cased name of a directive or section. */

@@ -51,7 +51,7 @@ function mappedElsewhere(section: Directive, tree: ParseResult): boolean {
   if (rewriteRules(tree).some(handsToProgram)) return true;
   const path = section.args[0] ?? '';
   const regex = /match$/.test(lowerName(section));
-  for (const { node } of apacheNodes(tree)) {
+  for (const node of apacheNodes(tree).nodes) {
     const name = lowerName(node);
     // A section of the same kind around its path is merged into it (<Location /api/> with a ProxyPass covers /api/upload).
     if (node !== section && name === lowerName(section) && !regex && path.startsWith(node.args[0] ?? '\0') && notStatic(node)) return true;
@@ -69,7 +69,7 @@ export function apacheStaticWriteFindings(tree: ParseResult, words: readonly str
   // Script extensions are mapped server-wide in Apache (mod_php's FilesMatch), usually outside the linted file.
   const pathWords = words.filter((w) => !w.startsWith('.'));
   const out: StaticWriteFinding[] = [];
-  for (const { node } of apacheNodes(tree)) {
+  for (const node of apacheNodes(tree).nodes) {
     if (!SECTIONS.has(lowerName(node))) continue;
     const word = looksLikeWritePath(node.args.join(' '), pathWords);
     if (!word || notStatic(node) || mappedElsewhere(node, tree)) continue;

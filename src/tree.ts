@@ -161,6 +161,11 @@ export class SourceText {
     this.nodes[4 * i + 2] = line;
   }
 
+  /** Moves a node's end (an Apache section's, to its closing tag), while the file is read. */
+  setNodeEnd(i: number, endOffset: number): void {
+    this.nodes[4 * i + 1] = endOffset;
+  }
+
   /** Argument nodes of node `i`, once built; `build` makes them the first time. */
   argNodesOf(i: number, build: (argAt: number) => Arg[]): Arg[] {
     let nodes = this.built?.get(i);
@@ -372,15 +377,34 @@ export class CommentNode extends Node {
   }
 }
 
+/**
+ * The report lines of the Apache nodes that differ from their line (those
+ * written on continued lines), by file record and node index: a field on
+ * every node would take 8 bytes each for the few that need it.
+ */
+const continuedLines = new WeakMap<SourceText, Map<number, number>>();
+
 /** An Apache directive, or a section: one with a block. */
 export class ApacheNode extends Node {
   lower: string;
-  reportLine: number;
 
   constructor(src: SourceText, directive: string, lower: string, args: string[], argAt: number, block: Directive[] | undefined, offset: number, endOffset: number, reportLine: number) {
     super(src, directive, args, argAt, block, offset, endOffset);
     this.lower = lower;
-    this.reportLine = reportLine;
+    if (reportLine !== this.line) {
+      let lines = continuedLines.get(src);
+      if (!lines) continuedLines.set(src, (lines = new Map()));
+      lines.set(this.at, reportLine);
+    }
+  }
+
+  /** The line Apache names: its own, or the last physical one of a continued line. */
+  get reportLine(): number {
+    return continuedLines.get(this.src)?.get(this.at) ?? this.line;
+  }
+
+  set reportLine(value: number) {
+    shadow(this, 'reportLine', value);
   }
 
   get section(): true | undefined {
@@ -395,6 +419,15 @@ export class ApacheNode extends Node {
 /** Moves a node to another line while its file is read, before any copy of it exists. */
 export function moveToLine(node: Node, line: number): void {
   node.src.setNodeLine(node.at, line - 1);
+}
+
+/**
+ * Moves a node's end while its file is read, before any copy of it exists:
+ * assigning `endOffset` would give each section an own field, and a property
+ * store of its own (40 bytes).
+ */
+export function moveEnd(node: Node, endOffset: number): void {
+  node.src.setNodeEnd(node.at, endOffset);
 }
 
 /**

@@ -82,4 +82,29 @@ describe('apacheNodes', () => {
       rmSync(dir, { recursive: true, force: true });
     }
   });
+
+  it('reads the same entries by index, by for...of and by filter, the nodes of one block sharing their parents', () => {
+    const text = '# c\n<Directory /a>\n  <IfModule x>\n    Require all granted\n  </IfModule>\n  Header set A b\n  Options None\n</Directory>\nHeader set C d\n';
+    const r = parseApacheText(text, '/x.conf', { comments: true });
+    expect(r.errors).toEqual([]);
+    const tree = { status: 'ok' as const, errors: [], warnings: [], config: [{ file: '/x.conf', path: '/x.conf', status: 'ok' as const, errors: [], parsed: r.parsed, lines: r.lines }] };
+    const list = apacheNodes(tree);
+    expect(apacheNodes(tree)).toBe(list);
+    const read = [...list];
+    expect(list.length).toBe(6);
+    expect(read.map((n) => n.node.directive)).toEqual(['Directory', 'IfModule', 'Require', 'Header', 'Options', 'Header']);
+    expect(list.nodes).toEqual(read.map((n) => n.node));
+    for (let i = 0; i < list.length; i++) {
+      expect(list.at(i).node).toBe(list.nodes[i]);
+      expect(list.at(i).parents).toBe(read[i]!.parents);
+      expect([list.at(i).file, list.at(i).htaccess]).toEqual([tree.config[0], false]);
+    }
+    expect(read.map((n) => n.parents.map((p) => p.directive).join('>'))).toEqual(['', 'Directory', 'Directory>IfModule', 'Directory', 'Directory', '']);
+    // One parents list for a block's nodes; another for each block.
+    expect(read[1]!.parents).toBe(read[3]!.parents);
+    expect(read[1]!.parents).not.toBe(read[2]!.parents);
+    expect(read[0]!.parents).toBe(read[5]!.parents);
+    expect(list.filter((n) => n.node.directive === 'Header').map((n) => n.parents.length)).toEqual([1, 0]);
+    expect(list.filter(() => false)).toEqual([]);
+  });
 });

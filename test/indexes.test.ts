@@ -428,7 +428,7 @@ describe('the indexes answer as a scan does, on every file of the shared corpus'
   it('Apache: applyingTo for every node', () => {
     let asked = 0;
     for (const path of nodeHost.listTree(APACHE_FILES)) {
-      const nodes = apacheNodes(parseApache(join(APACHE_FILES, path), { comments: true, singleFile: true }));
+      const nodes = [...apacheNodes(parseApache(join(APACHE_FILES, path), { comments: true, singleFile: true }))];
       for (const at of nodes) {
         const scopes = at.parents.filter((p) => p === scopeOf([p]));
         const want = nodes.filter((n) => {

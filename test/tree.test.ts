@@ -184,6 +184,39 @@ describe('raw texts once the file text is gone', () => {
   });
 });
 
+describe('Apache nodes: positions kept in the file record', () => {
+  it('moves a section\'s end to its closing tag in the record, not in a field of its own', () => {
+    const { parsed, errors } = parseApacheText('<Directory "/a">\n  Require all granted\n</Directory>\nB x\n', 'a.conf');
+    expect(errors).toEqual([]);
+    const [dir, b] = parsed;
+    expect([dir!.offset, dir!.endOffset, dir!.endLine, dir!.endColumn]).toEqual([0, 51, 3, 13]);
+    expect([b!.offset, b!.endOffset, b!.endLine]).toEqual([52, 55, 4]);
+    for (const d of [dir!, dir!.block![0]!, b!]) expect(['endOffset', 'reportLine', 'line'].filter((k) => Object.hasOwn(d, k))).toEqual([]);
+    // A copy shares the record; a field set on it is its own.
+    const copy = copyNode(dir!, { block: [] });
+    expect([copy.endOffset, copy.endLine]).toEqual([51, 3]);
+    copy.endOffset = 20;
+    expect([copy.endOffset, dir!.endOffset]).toEqual([20, 51]);
+  });
+
+  it('reports a continued line at its last physical line, copies included, and each other line at its own', () => {
+    const { parsed, errors } = parseApacheText('A x\nB y \\\n  z \\\n  w\n<If "true" \\\n>\nC v\n</If>\n', 'a.conf');
+    expect(errors).toEqual([]);
+    const [a, b, sec] = parsed;
+    const c = sec!.block![0]!;
+    expect([a, b, sec, c].map((d) => [d!.line, d!.reportLine])).toEqual([[1, 1], [2, 4], [5, 6], [7, 7]]);
+    expect(copyNode(b!, {}).reportLine).toBe(4);
+    expect(copyNode(sec!, { block: [] }).reportLine).toBe(6);
+    expect(JSON.parse(JSON.stringify(b)).reportLine).toBe(4);
+    // Another file's record: the same node index, its own lines.
+    const other = parseApacheText('A x\nB y\n', 'b.conf').parsed[1]!;
+    expect([other.line, other.reportLine]).toEqual([2, 2]);
+    const copy = copyNode(a!, {});
+    copy.reportLine = 9;
+    expect([copy.reportLine, a!.reportLine]).toEqual([9, 1]);
+  });
+});
+
 describe('Interner', () => {
   it('tells lists apart that join to the same text', () => {
     const strings = new Interner();
