@@ -217,6 +217,24 @@ describe('Apache nodes: positions kept in the file record', () => {
   });
 });
 
+describe('files read one after another', () => {
+  const positions = (nodes: Directive[]): string =>
+    [...walk(nodes)].map(([d]) => `${d.directive}@${d.line}:${d.column}-${d.endLine}:${d.endColumn}[${d.argNodes.map((a) => `${a.raw}@${a.line}:${a.column}`).join(' ')}]`).join('\n');
+
+  it('keep their own positions: the arrays the next file is read in are not theirs', () => {
+    const first = nginx('a 1;\nb "two" three;\n');
+    const before = positions(first);
+    // Bigger files, nginx and Apache, and one that fails to parse, read after it.
+    nginx(Array.from({ length: 300 }, (_, i) => `d${i} x${i} 'y' z;`).join('\n'));
+    parseApacheText(Array.from({ length: 300 }, (_, i) => `Directive${i} a b c`).join('\n'), 'a.conf');
+    expect(parseNginxText('server { listen 80;', 'bad.conf', true).errors).toHaveLength(1);
+    const after = nginx('e;\n');
+    expect(positions(first)).toBe(before);
+    expect(before).toBe('a@1:1-1:5[1@1:3]\nb@2:1-2:15[\"two\"@2:3 three@2:9]');
+    expect(positions(after)).toBe('e@1:1-1:3[]');
+  });
+});
+
 describe('Interner', () => {
   it('tells lists apart that join to the same text', () => {
     const strings = new Interner();
