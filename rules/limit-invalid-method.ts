@@ -14,12 +14,8 @@ export default defineRule({
     const known = registeredMethods(ctx.tree);
     // apacheNodes does not enter sections no 2.4 reads, such as <IfVersion >= 2.5.1>,
     // where AllowMethods' +GET/-GET merging is meant for a later httpd.
-    const list = apacheNodes(ctx.tree);
-    for (let i = 0; i < list.length; i++) {
-      const node = list.nodes[i]!;
-      const found = methodNames(node);
-      if (!found) continue;
-      const { htaccess } = list.at(i);
+    for (const { node, htaccess } of apacheNodes(ctx.tree).where((d) => methodNames(d) !== null)) {
+      const found = methodNames(node)!;
       const isLimit = found.kind === 'limit' && node.directive.toLowerCase() === 'limit';
       const unknown = found.names.filter((n) => !known.has(n));
       const trace = isLimit && found.names.includes('TRACE');

@@ -9,11 +9,8 @@ export default defineRule({
   severity: 'warning',
   options: {},
   check(ctx) {
-    const list = apacheNodes(ctx.tree);
-    for (let i = 0; i < list.length; i++) {
-      const node = list.nodes[i]!;
-      if (!isLimit(node) || lowerName(node) !== 'limit' || !restricts(node.block ?? [])) continue;
-      const n = list.at(i);
+    for (const n of apacheNodes(ctx.tree).where((d) => isLimit(d) && lowerName(d) === 'limit' && restricts(d.block ?? []))) {
+      const { node } = n;
       // Inside a <LimitExcept> the other methods are that section's business.
       if (n.parents.some((p) => lowerName(p) === 'limitexcept')) continue;
       const around = siblings(containerOf(n)).filter((d) => d !== node);

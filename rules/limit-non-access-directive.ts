@@ -9,11 +9,9 @@ export default defineRule({
   severity: 'warning',
   options: {},
   check(ctx) {
-    const list = apacheNodes(ctx.tree);
-    for (let i = 0; i < list.length; i++) {
-      const node = list.nodes[i]!;
+    for (const { node, parents } of apacheNodes(ctx.tree).where(isLimit)) {
       // The outermost <Limit*> reports for its nested ones.
-      if (!isLimit(node) || list.at(i).parents.some(isLimit)) continue;
+      if (parents.some(isLimit)) continue;
       for (const d of nonAccessInside(node)) {
         ctx.report(
           d,

@@ -164,11 +164,7 @@ export function* authzScopes(tree: ParseResult): Generator<AuthzScope> {
     readScope(tree, file.parsed, scope);
     yield scope;
   }
-  const list = apacheNodes(tree);
-  for (let i = 0; i < list.length; i++) {
-    const node = list.nodes[i]!;
-    if (!node.section || !SCOPE_SECTIONS.has(lowerName(node))) continue;
-    const { file } = list.at(i);
+  for (const { node, file } of apacheNodes(tree).where((d) => d.section === true && SCOPE_SECTIONS.has(lowerName(d)))) {
     const scope: AuthzScope = { section: node, file, top: { op: 'any', items: [] }, compat: [] };
     readScope(tree, node.block ?? [], scope);
     yield scope;

@@ -56,6 +56,7 @@ const NO_FLAGS: ReadonlyMap<string, string> = new Map();
 const flagsRead = new Map<string, ReadonlyMap<string, string>>();
 
 // Sections that are no rewrite context of their own: read-time conditionals and <Limit>.
+const REWRITE_NAMES = new Set(['rewritecond', 'rewriterule', 'rewriteengine']);
 const NOT_A_CONTEXT = new Set([...CONDITIONAL_SECTIONS, 'limit', 'limitexcept']);
 const PER_DIR = new Set(['directory', 'directorymatch', 'location', 'locationmatch', 'files', 'filesmatch', 'if', 'elseif', 'else']);
 
@@ -95,12 +96,8 @@ function collectRewriteRules(tree: ParseResult): RewriteRuleInfo[] {
   const rules: RewriteRuleInfo[] = [];
   const ruleContexts: RewriteContext[] = [];
   const order: RewriteContext[] = [];
-  const list = apacheNodes(tree);
-  for (let i = 0; i < list.length; i++) {
-    const node = list.nodes[i]!;
+  for (const { node, parents, file, htaccess } of apacheNodes(tree).where((d) => REWRITE_NAMES.has(lowerName(d)))) {
     const name = lowerName(node);
-    if (name !== 'rewritecond' && name !== 'rewriterule' && name !== 'rewriteengine') continue;
-    const { parents, file, htaccess } = list.at(i);
     const context = contextOf(file, parents);
     if (name === 'rewriteengine') {
       // The last RewriteEngine of a context wins.

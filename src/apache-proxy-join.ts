@@ -21,11 +21,7 @@ function urlPath(url: string): string | null {
 
 export function apacheJoinFindings(tree: ParseResult): JoinFinding[] {
   const out: JoinFinding[] = [];
-  const list = apacheNodes(tree);
-  for (let i = 0; i < list.length; i++) {
-    const node = list.nodes[i]!;
-    if (lowerName(node) !== 'proxypass') continue;
-    const { parents } = list.at(i);
+  for (const { node, parents } of apacheNodes(tree).where((d) => lowerName(d) === 'proxypass')) {
     const section = [...parents].reverse().find((p) => /^(location|locationmatch|directory|directorymatch|files|filesmatch)$/.test(lowerName(p)));
     let path: string | undefined;
     let url: string | undefined;

@@ -62,13 +62,9 @@ function candidates(tree: ParseResult): Candidate[] {
     if (code === null) continue;
     out.push({ node: rule.node, code, source: rule.pattern, regex: true, target: rule.substitution, parents: rule.parents, file: rule.file.file, rule });
   }
-  const list = apacheNodes(tree);
-  list.nodes.forEach((node, i) => {
-    const r = aliasRedirect(node);
-    if (!r) return;
-    const { parents, file } = list.at(i);
-    out.push({ node, parents, file: file.file, ...r });
-  });
+  for (const { node, parents, file } of apacheNodes(tree).where((d) => aliasRedirect(d) !== null)) {
+    out.push({ node, parents, file: file.file, ...aliasRedirect(node)! });
+  }
   return out;
 }
 
@@ -195,12 +191,9 @@ function contexts(tree: ParseResult): Contexts {
   };
   const found: Contexts = { fronts: new Map(), proxies: new Map(), key };
   for (const r of rewriteRules(tree)) if (frontController(r)) add(found.fronts, key(r.file.file, r.parents), r);
-  const list = apacheNodes(tree);
-  list.nodes.forEach((node, i) => {
-    if (lowerName(node) !== 'proxypass' || node.args.length < 2 || node.args[1] === '!') return;
-    const { parents, file } = list.at(i);
+  for (const { node, parents, file } of apacheNodes(tree).where((d) => lowerName(d) === 'proxypass' && d.args.length >= 2 && d.args[1] !== '!')) {
     add(found.proxies, key(file.file, parents), node);
-  });
+  }
   contextsOf.set(tree, found);
   return found;
 }

@@ -68,7 +68,7 @@ class NodeEntry implements ApacheNode {
  * while its tree is linted: the list holds each node and the index of its
  * block (12 bytes), and makes an entry (48 bytes) each time one is read.
  * Copying the list ([...list]) would make them all at once; a walk that looks
- * for a few names reads `nodes` and asks at(i) for the entries it wants.
+ * for a few names asks where() for theirs.
  */
 export class ApacheNodeList implements Iterable<ApacheNode> {
   constructor(
@@ -91,6 +91,15 @@ export class ApacheNodeList implements Iterable<ApacheNode> {
 
   *[Symbol.iterator](): Iterator<ApacheNode> {
     for (let i = 0; i < this.nodes.length; i++) yield this.at(i);
+  }
+
+  /**
+   * The entries of the nodes that pass `test`, made only for them and one at
+   * a time: most walks want a few names, and a list of 100k sections' entries
+   * held through a walk cost 12 MB of peak memory at 640k.
+   */
+  *where(test: (node: Directive) => boolean): Generator<ApacheNode> {
+    for (let i = 0; i < this.nodes.length; i++) if (test(this.nodes[i]!)) yield this.at(i);
   }
 
   filter(keep: (n: ApacheNode) => boolean): ApacheNode[] {
