@@ -273,19 +273,17 @@ class ApacheRun extends ForkingRun {
     const { model, request } = this;
     const port = request.port ?? parseTarget(request.uri)?.port ?? 80;
     const address = request.address;
-    const fits = (s: ApacheServer, exactIp: boolean): boolean =>
-      s.addresses.some((a) => (a.port === null || a.port === port) && (exactIp ? address !== undefined && a.host === address : a.host === '*' || a.host === '_default_' || address === undefined || a.host === address));
-    let candidates = model.vhosts.filter((s) => fits(s, true));
-    if (candidates.length === 0) candidates = model.vhosts.filter((s) => fits(s, false));
-    if (candidates.length === 0) {
-      this.step(null, model.vhosts.length > 0 ? `no <VirtualHost> is for port ${port}: the main server answers` : 'the main server answers');
-      return model.main;
+    // A config's requests mostly share a few Hosts, and each choice scans every vhost's names.
+    let known = serverChoices.get(model);
+    if (!known) serverChoices.set(model, (known = new Map()));
+    const key = `${port} ${address === undefined ? '-' : `=${address}`} ${host}`;
+    let choice = known.get(key);
+    if (!choice) {
+      if (known.size >= MAX_SERVER_CHOICES) known.clear();
+      known.set(key, (choice = chooseServer(model, host, port, address)));
     }
-    const mainName = model.main.names[0];
-    const named = candidates.find((s) => (s.names.length > 0 ? s.names : mainName ? [mainName] : []).some((n) => globMatch(n, host)));
-    const chosen = named ?? candidates[0]!;
-    this.step(chosen.vhost, named ? `the virtual host for ${host}` : `no ServerName or ServerAlias is ${host || 'the Host'}: the first virtual host for the address answers`);
-    return chosen;
+    this.step(choice.by, choice.note);
+    return choice.server;
   }
 
   /** The main server's top level, then the vhost's: the base every per-directory merge starts from. */
@@ -1486,6 +1484,37 @@ function prefixMatch(prefix: string, uri: string, segment: boolean): boolean {
   if (!segment || prefix.endsWith('/')) return true;
   const next = uri[prefix.length];
   return next === undefined || next === '/';
+}
+
+/** The server a request's Host, port and local address choose, and the trace step that says why. */
+interface ServerChoice {
+  server: ApacheServer;
+  by: Directive | null;
+  note: string;
+}
+
+/** Server choices per model, by port, local address and Host: shared, never changed. */
+const serverChoices = new WeakMap<ApacheModel, Map<string, ServerChoice>>();
+/** Past this many a model's choices are forgotten: a caller trying random Hosts must not grow them without end. */
+const MAX_SERVER_CHOICES = 100_000;
+
+/** Name-based virtual hosting: the vhosts for the address and port, then the first whose ServerName or ServerAlias matches. */
+function chooseServer(model: ApacheModel, host: string, port: number, address: string | undefined): ServerChoice {
+  const fits = (s: ApacheServer, exactIp: boolean): boolean =>
+    s.addresses.some((a) => (a.port === null || a.port === port) && (exactIp ? address !== undefined && a.host === address : a.host === '*' || a.host === '_default_' || address === undefined || a.host === address));
+  let candidates = model.vhosts.filter((s) => fits(s, true));
+  if (candidates.length === 0) candidates = model.vhosts.filter((s) => fits(s, false));
+  if (candidates.length === 0) {
+    return { server: model.main, by: null, note: model.vhosts.length > 0 ? `no <VirtualHost> is for port ${port}: the main server answers` : 'the main server answers' };
+  }
+  const mainName = model.main.names[0];
+  const named = candidates.find((s) => (s.names.length > 0 ? s.names : mainName ? [mainName] : []).some((n) => globMatch(n, host)));
+  const chosen = named ?? candidates[0]!;
+  return {
+    server: chosen,
+    by: chosen.vhost,
+    note: named ? `the virtual host for ${host}` : `no ServerName or ServerAlias is ${host || 'the Host'}: the first virtual host for the address answers`,
+  };
 }
 
 /** One character of a glob (a sticky, caseless RegExp), or any run of them (`star`). */

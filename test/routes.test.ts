@@ -266,6 +266,23 @@ describe('buildApacheRoutes', () => {
   });
 });
 
+describe('simulateApache: the virtual host a request reaches', () => {
+  const vhosts = buildApacheModel(parseApache(fileURLToPath(new URL('fixtures/explain/vhosts.apache.conf', import.meta.url))));
+  const first = (host: string, port = 80, address?: string): [number, string] => {
+    const step = simulateApache(vhosts, { method: 'GET', uri: '/gone/x', host, port, ...(address !== undefined && { address }) }).branches[0]!.trace[0]!;
+    return [step.line, step.note];
+  };
+
+  it('is chosen by Host, port and address, the same each time it is asked (choices are remembered per model)', () => {
+    for (let round = 0; round < 2; round++) {
+      expect(first('a.example.com')).toEqual([16, 'the virtual host for a.example.com']);
+      expect(first('b.example.com')).toEqual([11, 'no ServerName or ServerAlias is b.example.com: the first virtual host for the address answers']);
+      expect(first('a.example.com', 80, '10.0.0.1')).toEqual([16, 'the virtual host for a.example.com']);
+      expect(first('a.example.com', 8080)).toEqual([0, 'no <VirtualHost> is for port 8080: the main server answers']);
+    }
+  });
+});
+
 describe('apacheAssumedFiles', () => {
   const model = buildApacheModel(parseApache(fileURLToPath(new URL('fixtures/explain/site.apache.conf', import.meta.url))));
 
