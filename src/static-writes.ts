@@ -19,18 +19,16 @@ export function looksLikeWritePath(name: string, words: readonly string[]): stri
   // Servers made from one template repeat their location names: each name is read once per word list.
   let known = namesRead.get(words);
   if (!known) namesRead.set(words, (known = new Map()));
-  const seen = known.get(name);
-  if (seen !== undefined) return seen === NO_WORD ? undefined : seen;
+  if (known.has(name)) return known.get(name);
   const plain = name.replace(/\\(.)/g, '$1').toLowerCase();
   const tokens = new Set(plain.split(/[^a-z0-9]+/));
   const found = words.find((w) => (w.startsWith('.') ? extension(w).test(plain) : tokens.has(w.toLowerCase())));
   if (known.size >= MEMO_MAX) known.clear();
-  known.set(name, found ?? NO_WORD);
+  known.set(name, found);
   return found;
 }
 
-const NO_WORD = Symbol('none');
-const namesRead = new WeakMap<readonly string[], Map<string, string | typeof NO_WORD>>();
+const namesRead = new WeakMap<readonly string[], Map<string, string | undefined>>();
 
 const extensions = new Map<string, RegExp>();
 
