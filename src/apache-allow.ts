@@ -112,7 +112,7 @@ export interface AllowProblem {
 export function missingAllow(tree: ParseResult): AllowProblem[] {
   const nodes = apacheNodes(tree);
   // What can fix a 405's Allow: Header and ErrorDocument lines.
-  const fixers = nodes.filter((n) => (!n.node.section && lowerName(n.node) === 'header') || lowerName(n.node) === 'errordocument');
+  const fixers = [...nodes.where((d) => (!d.section && lowerName(d) === 'header') || lowerName(d) === 'errordocument')];
   const out: AllowProblem[] = [];
   for (const n of nodes) {
     const d = n.node;

@@ -116,7 +116,7 @@ function authzBlocks(tree: ParseResult): Array<{ node: Directive; kind: 'limit' 
 
 export function preflightBlocks(tree: ParseResult): PreflightBlock[] {
   const nodes = apacheNodes(tree);
-  const cors = nodes.filter((n) => CORS_HEADER.test(headerSet(n.node)?.name ?? ''));
+  const cors = [...nodes.where((d) => CORS_HEADER.test(headerSet(d)?.name ?? ''))];
   if (cors.length === 0) return [];
   const out: PreflightBlock[] = [];
   const push = (at: ApacheNode, kind: PreflightBlock['kind'], status: string): void => {

@@ -101,15 +101,6 @@ export class ApacheNodeList implements Iterable<ApacheNode> {
   *where(test: (node: Directive) => boolean): Generator<ApacheNode> {
     for (let i = 0; i < this.nodes.length; i++) if (test(this.nodes[i]!)) yield this.at(i);
   }
-
-  filter(keep: (n: ApacheNode) => boolean): ApacheNode[] {
-    const out: ApacheNode[] = [];
-    for (let i = 0; i < this.nodes.length; i++) {
-      const n = this.at(i);
-      if (keep(n)) out.push(n);
-    }
-    return out;
-  }
 }
 
 /**
